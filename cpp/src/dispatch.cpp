@@ -1,0 +1,132 @@
+#include "nncore/dispatch.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace nncore {
+
+// One pair of tables per compiled target (kernels.cpp); CMake defines NNCORE_HAVE_<target>.
+Kernels<float> kernels_f32_isa_generic();
+Kernels<double> kernels_f64_isa_generic();
+#ifdef NNCORE_HAVE_V3
+Kernels<float> kernels_f32_isa_v3();
+Kernels<double> kernels_f64_isa_v3();
+#endif
+#ifdef NNCORE_HAVE_V4
+Kernels<float> kernels_f32_isa_v4();
+Kernels<double> kernels_f64_isa_v4();
+#endif
+
+namespace {
+
+struct Target {
+  const char* name;
+  Kernels<float> (*f32)();
+  Kernels<double> (*f64)();
+  bool (*cpu_has)();
+};
+
+bool always() { return true; }
+
+#if defined(__x86_64__) || defined(_M_X64)
+bool cpu_has_v3() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("bmi2");
+}
+bool cpu_has_v4() {
+  __builtin_cpu_init();
+  return cpu_has_v3() && __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl");
+}
+#endif
+
+const std::vector<Target>& targets() {
+  static const std::vector<Target> all = {
+      {"generic", &kernels_f32_isa_generic, &kernels_f64_isa_generic, &always},
+#ifdef NNCORE_HAVE_V3
+      {"x86-64-v3", &kernels_f32_isa_v3, &kernels_f64_isa_v3, &cpu_has_v3},
+#endif
+#ifdef NNCORE_HAVE_V4
+      {"x86-64-v4", &kernels_f32_isa_v4, &kernels_f64_isa_v4, &cpu_has_v4},
+#endif
+  };
+  return all;
+}
+
+struct Selected {
+  std::string name;
+  Kernels<float> f32;
+  Kernels<double> f64;
+};
+
+const Target* find_supported(const std::string& name) {
+  for (const Target& t : targets()) {
+    if (name == t.name && t.cpu_has()) return &t;
+  }
+  return nullptr;
+}
+
+Selected make_selected(const Target& t) { return Selected{t.name, t.f32(), t.f64()}; }
+
+Selected& selected() {
+  static Selected current = [] {
+    const char* forced = std::getenv("NNCORE_ISA");
+    if (forced != nullptr && *forced != '\0') {
+      const Target* t = find_supported(forced);
+      if (t == nullptr) {
+        std::string msg = std::string("NNCORE_ISA=") + forced +
+                          " is not a target this build and CPU support; expected one of:";
+        for (const std::string& s : supported_isas()) msg += " " + s;
+        throw std::invalid_argument(msg);
+      }
+      return make_selected(*t);
+    }
+    const Target* best = &targets().front();
+    for (const Target& t : targets()) {
+      if (t.cpu_has()) best = &t;
+    }
+    return make_selected(*best);
+  }();
+  return current;
+}
+
+}  // namespace
+
+std::vector<std::string> compiled_isas() {
+  std::vector<std::string> names;
+  for (const Target& t : targets()) names.emplace_back(t.name);
+  return names;
+}
+
+std::vector<std::string> supported_isas() {
+  std::vector<std::string> names;
+  for (const Target& t : targets()) {
+    if (t.cpu_has()) names.emplace_back(t.name);
+  }
+  return names;
+}
+
+std::string current_isa() { return selected().name; }
+
+void set_isa(const std::string& name) {
+  const Target* t = find_supported(name);
+  if (t == nullptr) {
+    std::string msg = "isa '" + name + "' is not supported here; expected one of:";
+    for (const std::string& s : supported_isas()) msg += " " + s;
+    throw std::invalid_argument(msg);
+  }
+  selected() = make_selected(*t);
+}
+
+template <>
+const Kernels<float>& kernels<float>() {
+  return selected().f32;
+}
+template <>
+const Kernels<double>& kernels<double>() {
+  return selected().f64;
+}
+
+}  // namespace nncore

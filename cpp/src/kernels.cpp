@@ -1,0 +1,460 @@
+// The kernels of one SIMD target. CMake compiles this file once per target with
+// -DNNCORE_ISA=<isa> -DEigen=Eigen_<isa> and that target's -march, so every inline function and
+// every Eigen template lands in a namespace of its own (see config.hpp); dispatch.cpp sees only
+// the plain tables at the bottom.
+//
+// Layout: every matrix is row-major (n_rows, m) like a C-contiguous numpy array, one example per
+// column, so the element-wise passes run along contiguous rows of length m.
+#include <Eigen/Core>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "nncore/config.hpp"
+#include "nncore/mt19937.hpp"
+#include "nncore/philox.hpp"
+#include "nncore/types.hpp"
+
+namespace nncore {
+namespace NNCORE_ISA {
+namespace {
+
+template <class T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MatMap = Eigen::Map<RowMat<T>>;
+template <class T>
+using ConstMatMap = Eigen::Map<const RowMat<T>>;
+template <class T>
+using VecMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using ConstVecMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+// Products with few weights run as row axpys and dots over the m examples, which stay in cache
+// and skip the packing of a general matrix product; larger ones go to Eigen's blocked GEMM.
+inline bool use_gemm(long n_out, long n_in) { return n_out * n_in > 1024; }
+
+// Z = W A + b: W (n_out, n_in), A (n_in, m), b (n_out).
+template <class T>
+void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const T* A, T* Z) {
+  if (use_gemm(n_out, n_in)) {
+    MatMap<T>(Z, n_out, m).noalias() =
+        ConstMatMap<T>(W, n_out, n_in) * ConstMatMap<T>(A, n_in, m);
+    for (long i = 0; i < n_out; ++i) VecMap<T>(Z + i * m, m) += b[i];
+    return;
+  }
+  for (long i = 0; i < n_out; ++i) {
+    T* z = Z + i * m;
+    const T* w = W + i * n_in;
+    const T bi = b[i];
+    for (long j = 0; j < m; ++j) z[j] = bi;
+    for (long k = 0; k < n_in; ++k) {
+      const T wk = w[k];
+      const T* a = A + k * m;
+      for (long j = 0; j < m; ++j) z[j] += wk * a[j];
+    }
+  }
+}
+
+// dW = scale * dZ A^T + l2 * W, db = scale * rowsum(dZ).
+template <class T>
+void linear_backward_params(long n_out, long n_in, long m, const T* dZ, const T* A, const T* W,
+                            T scale, T l2, T* dW, T* db) {
+  if (use_gemm(n_out, n_in)) {
+    MatMap<T> dWm(dW, n_out, n_in);
+    dWm.noalias() = ConstMatMap<T>(dZ, n_out, m) * ConstMatMap<T>(A, n_in, m).transpose();
+    dWm *= scale;
+  } else {
+    for (long i = 0; i < n_out; ++i) {
+      const ConstVecMap<T> dz(dZ + i * m, m);
+      for (long k = 0; k < n_in; ++k) dW[i * n_in + k] = scale * (dz * ConstVecMap<T>(A + k * m, m)).sum();
+    }
+  }
+  if (l2 != T(0)) VecMap<T>(dW, n_out * n_in) += l2 * ConstVecMap<T>(W, n_out * n_in);
+  for (long i = 0; i < n_out; ++i) db[i] = scale * ConstVecMap<T>(dZ + i * m, m).sum();
+}
+
+// dA = W^T dZ: W (n_out, n_in), dZ (n_out, m), dA (n_in, m).
+template <class T>
+void linear_backward_input(long n_out, long n_in, long m, const T* W, const T* dZ, T* dA) {
+  if (use_gemm(n_out, n_in)) {
+    MatMap<T>(dA, n_in, m).noalias() =
+        ConstMatMap<T>(W, n_out, n_in).transpose() * ConstMatMap<T>(dZ, n_out, m);
+    return;
+  }
+  for (long k = 0; k < n_in; ++k) {
+    T* da = dA + k * m;
+    const T w0 = W[k];
+    for (long j = 0; j < m; ++j) da[j] = w0 * dZ[j];
+    for (long i = 1; i < n_out; ++i) {
+      const T wik = W[i * n_in + k];
+      const T* dz = dZ + i * m;
+      for (long j = 0; j < m; ++j) da[j] += wik * dz[j];
+    }
+  }
+}
+
+template <class T>
+void hidden_activation(int hidden, long size, const T* Z, T* A) {
+  const ConstVecMap<T> z(Z, size);
+  VecMap<T> a(A, size);
+  if (hidden == kRelu) {
+    a = z.max(T(0));
+  } else {
+    a = z.tanh();
+  }
+}
+
+// Sigmoid as the course writes it, 1 / (1 + exp(-z)), exactly 0 where exp(-z) overflows.
+template <class T>
+void sigmoid(long size, const T* Z, T* A) {
+  const T overflow = -std::log(std::numeric_limits<T>::max());
+  const ConstVecMap<T> z(Z, size);
+  VecMap<T>(A, size) = (z < overflow).select(T(0), T(1) / (T(1) + (-z).exp()));
+}
+
+// Softmax over each column of the (n, m) row-major Z.
+template <class T>
+void softmax(long n, long m, const T* Z, T* A, T* col) {
+  VecMap<T> c(col, m);
+  c = ConstVecMap<T>(Z, m);
+  for (long i = 1; i < n; ++i) c = c.max(ConstVecMap<T>(Z + i * m, m));
+  for (long i = 0; i < n; ++i) VecMap<T>(A + i * m, m) = (ConstVecMap<T>(Z + i * m, m) - c).exp();
+  c = ConstVecMap<T>(A, m);
+  for (long i = 1; i < n; ++i) c += ConstVecMap<T>(A + i * m, m);
+  c = T(1) / c;
+  for (long i = 0; i < n; ++i) VecMap<T>(A + i * m, m) *= c;
+}
+
+template <class T>
+void output_activation(int output, long n, long m, const T* Z, T* A, T* col) {
+  if (output == kSigmoid) {
+    sigmoid(n * m, Z, A);
+  } else if (output == kSoftmax) {
+    softmax(n, m, Z, A, col);
+  } else {
+    std::copy(Z, Z + n * m, A);
+  }
+}
+
+template <class T>
+double cost(int output, long n, long m, const T* A, const T* Y) {
+  const ConstVecMap<T> a(A, n * m), y(Y, n * m);
+  double total;
+  if (output == kSigmoid) {
+    // -y log(a) - (1 - y) log(1 - a), summed like np.nansum (0 * log 0 is skipped).
+    const auto terms = (-(a.log()) * y + (-((T(1) - a).log())) * (T(1) - y)).eval();
+    total = static_cast<double>(terms.isNaN().select(T(0), terms).sum());
+  } else if (output == kSoftmax) {
+    const auto terms = (-(a.log()) * y).eval();
+    total = static_cast<double>(terms.isNaN().select(T(0), terms).sum());
+  } else {
+    total = 0.5 * static_cast<double>((a - y).square().sum());
+  }
+  return total / static_cast<double>(m);
+}
+
+template <class T>
+double sum_squares(long n, const T* x) {
+  return static_cast<double>(ConstVecMap<T>(x, n).square().sum());
+}
+
+template <class T>
+void dropout(std::uint64_t seed, std::uint64_t step, std::uint32_t layer, long n, long m,
+             double keep_prob, T* out) {
+  dropout_mask<T>(seed, step, layer, n, m, keep_prob, out);
+}
+
+// Layer l (0-based) has n_out = dims[l + 1] units and n_in = dims[l] inputs.
+// Forward pass over m examples; Aprev[l] is the input of layer l (X or the dropped activation).
+template <class T>
+void forward_pass(const Shape& net, long m, const T* X, const T* const* W, const T* const* b,
+                  double keep_prob, int mask_mode, std::uint64_t seed, std::uint64_t step,
+                  T* const* Z, T* const* A, T* const* D, T* const* Adrop, T* col) {
+  const T* in = X;
+  const T kp = static_cast<T>(keep_prob);
+  for (int l = 0; l < net.L; ++l) {
+    const long n_out = net.dims[l + 1], n_in = net.dims[l];
+    linear_forward(n_out, n_in, m, W[l], b[l], in, Z[l]);
+    if (l == net.L - 1) {
+      output_activation(net.output, n_out, m, Z[l], A[l], col);
+      break;
+    }
+    hidden_activation(net.hidden, n_out * m, Z[l], A[l]);
+    in = A[l];
+    if (mask_mode != kNoDropout) {
+      if (mask_mode == kGenerateMasks) {
+        dropout_mask<T>(seed, step, static_cast<std::uint32_t>(l + 1), n_out, m, keep_prob, D[l]);
+      }
+      const long size = n_out * m;
+      VecMap<T>(Adrop[l], size) =
+          ConstVecMap<T>(A[l], size) * ConstVecMap<T>(D[l], size) / kp;
+      in = Adrop[l];
+    }
+  }
+}
+
+// Backward pass in the course's order: dZL = AL - Y, dWl = (1/m) dZl Aprev^T + (lambd/m) Wl,
+// dbl = (1/m) rowsum(dZl), dA = W^T dZ (times D / keep_prob), dZ = dA * g'(Z).
+// dZ and dA are two scratch buffers of at least max(n_l) * m elements.
+template <class T>
+void backward_pass(const Shape& net, long m, const T* Y, const T* const* W, const T* const* Aprev,
+                   const T* const* Z, const T* const* A, const T* const* D, double lambd,
+                   double keep_prob, T* const* dW, T* const* db, T* dZ, T* dA) {
+  const int L = net.L;
+  const T scale = static_cast<T>(1.0 / static_cast<double>(m));
+  const T l2 = static_cast<T>(lambd / static_cast<double>(m));
+  const T kp = static_cast<T>(keep_prob);
+  {
+    const long size = net.dims[L] * m;
+    VecMap<T>(dZ, size) = ConstVecMap<T>(A[L - 1], size) - ConstVecMap<T>(Y, size);
+  }
+  for (int l = L - 1; l >= 0; --l) {
+    const long n_out = net.dims[l + 1], n_in = net.dims[l];
+    linear_backward_params(n_out, n_in, m, dZ, Aprev[l], W[l], scale, l2, dW[l], db[l]);
+    if (l == 0) break;
+    linear_backward_input(n_out, n_in, m, W[l], dZ, dA);
+    const long size = n_in * m;
+    VecMap<T> da(dA, size);
+    if (D != nullptr) da = da * ConstVecMap<T>(D[l - 1], size) / kp;
+    VecMap<T> dz(dZ, size);
+    if (net.hidden == kRelu) {
+      dz = (ConstVecMap<T>(Z[l - 1], size) > T(0)).select(da, T(0));
+    } else {
+      dz = da * (T(1) - ConstVecMap<T>(A[l - 1], size).square());
+    }
+  }
+}
+
+long max_units(const Shape& net) {
+  long n = 0;
+  for (int l = 0; l <= net.L; ++l) n = std::max(n, net.dims[l]);
+  return n;
+}
+
+template <class T>
+void forward(const ForwardArgs<T>& a) {
+  std::vector<T> col(static_cast<std::size_t>(a.m));
+  forward_pass(a.net, a.m, a.X, a.W, a.b, a.keep_prob, a.mask_mode, a.seed, a.step, a.Z, a.A,
+               a.D, a.Adrop, col.data());
+}
+
+template <class T>
+void backward(const BackwardArgs<T>& a) {
+  const std::size_t size = static_cast<std::size_t>(max_units(a.net) * a.m);
+  std::vector<T> dZ(size), dA(size);
+  backward_pass(a.net, a.m, a.Y, a.W, a.Aprev, a.Z, a.A, a.D, a.lambd, a.keep_prob, a.dW, a.db,
+                dZ.data(), dA.data());
+}
+
+// One fused pass of the optimizer over n elements.
+template <class T>
+void update_block(int optimizer, long n, T* p, const T* g, T* v, T* s, T* vc, T* sc, T lr, T beta,
+                  T beta1, T beta2, T eps, T bc1, T bc2) {
+  if (optimizer == kGD) {
+    for (long i = 0; i < n; ++i) p[i] -= lr * g[i];
+  } else if (optimizer == kMomentum) {
+    const T one_minus = T(1) - beta;
+    for (long i = 0; i < n; ++i) {
+      v[i] = beta * v[i] + one_minus * g[i];
+      p[i] -= lr * v[i];
+    }
+  } else {
+    const T c1 = T(1) - beta1, c2 = T(1) - beta2;
+    for (long i = 0; i < n; ++i) {
+      const T vi = beta1 * v[i] + c1 * g[i];
+      const T si = beta2 * s[i] + c2 * (g[i] * g[i]);
+      v[i] = vi;
+      s[i] = si;
+      const T vhat = vi / bc1, shat = si / bc2;
+      if (vc != nullptr) {
+        vc[i] = vhat;
+        sc[i] = shat;
+      }
+      p[i] -= lr * vhat / (std::sqrt(shat) + eps);
+    }
+  }
+}
+
+template <class T>
+void update(const UpdateArgs<T>& a) {
+  const double bc1 = 1.0 - std::pow(a.beta1, static_cast<double>(a.t));
+  const double bc2 = 1.0 - std::pow(a.beta2, static_cast<double>(a.t));
+  for (long k = 0; k < a.n_arrays; ++k) {
+    update_block<T>(a.optimizer, a.sizes[k], a.P[k], a.G[k], a.V ? a.V[k] : nullptr,
+                    a.S ? a.S[k] : nullptr, a.Vc ? a.Vc[k] : nullptr, a.Sc ? a.Sc[k] : nullptr,
+                    static_cast<T>(a.learning_rate), static_cast<T>(a.beta),
+                    static_cast<T>(a.beta1), static_cast<T>(a.beta2), static_cast<T>(a.epsilon),
+                    static_cast<T>(bc1), static_cast<T>(bc2));
+  }
+}
+
+// Copies the columns perm[0..mb) of the (rows, m) matrix src into the (rows, mb) matrix dst.
+template <class T>
+void gather_columns(long rows, long m, const T* src, const std::int64_t* perm, long mb, T* dst) {
+  for (long r = 0; r < rows; ++r) {
+    const T* s = src + r * m;
+    T* d = dst + r * mb;
+    for (long j = 0; j < mb; ++j) d[j] = s[perm[j]];
+  }
+}
+
+// The whole training loop; every buffer is allocated here, once.
+template <class T>
+TrainResult train(const TrainArgs<T>& a) {
+  using Clock = std::chrono::steady_clock;
+  const Shape& net = a.net;
+  const int L = net.L;
+  const bool full_batch = a.mini_batch_size <= 0 || a.mini_batch_size >= a.m;
+  const long mbs = full_batch ? a.m : a.mini_batch_size;
+  const bool dropout_on = a.keep_prob < 1.0;
+
+  // Views of the flat parameter vector: W1, b1, W2, b2, ...
+  std::vector<const T*> W(L), b(L);
+  std::vector<T*> dW(L), db(L);
+  long n_params = 0;
+  std::vector<long> w_offset(L);
+  for (int l = 0; l < L; ++l) {
+    w_offset[l] = n_params;
+    n_params += net.dims[l + 1] * net.dims[l] + net.dims[l + 1];
+  }
+  std::vector<T> grad(static_cast<std::size_t>(n_params));
+  for (int l = 0; l < L; ++l) {
+    const long nw = net.dims[l + 1] * net.dims[l];
+    W[l] = a.theta + w_offset[l];
+    b[l] = a.theta + w_offset[l] + nw;
+    dW[l] = grad.data() + w_offset[l];
+    db[l] = grad.data() + w_offset[l] + nw;
+  }
+
+  // Activations for a batch of at most mbs examples.
+  std::vector<std::vector<T>> Zs(L), As(L), Ds(L), Adrops(L);
+  std::vector<T*> Z(L), A(L), D(L), Adrop(L);
+  std::vector<const T*> Aprev(L), Zc(L), Ac(L), Dc(L);
+  for (int l = 0; l < L; ++l) {
+    const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * mbs);
+    Zs[l].resize(size);
+    As[l].resize(size);
+    Z[l] = Zs[l].data();
+    A[l] = As[l].data();
+    if (dropout_on && l < L - 1) {
+      Ds[l].resize(size);
+      Adrops[l].resize(size);
+    }
+    D[l] = Ds[l].data();
+    Adrop[l] = Adrops[l].data();
+    Zc[l] = Z[l];
+    Ac[l] = A[l];
+    Dc[l] = D[l];
+  }
+  const std::size_t scratch = static_cast<std::size_t>(max_units(net) * mbs);
+  std::vector<T> dZ(scratch), dA(scratch), col(static_cast<std::size_t>(mbs));
+  std::vector<T> Xb, Yb;
+  std::vector<std::int64_t> perm;
+  if (!full_batch) {
+    Xb.resize(static_cast<std::size_t>(a.n_x * mbs));
+    Yb.resize(static_cast<std::size_t>(a.n_y * mbs));
+    perm.resize(static_cast<std::size_t>(a.m));
+  }
+
+  const T beta = static_cast<T>(a.beta), beta1 = static_cast<T>(a.beta1),
+          beta2 = static_cast<T>(a.beta2), eps = static_cast<T>(a.epsilon);
+  std::int64_t t = *a.t;
+  std::uint64_t step = *a.step;
+  TrainResult result{0, kDone};
+  auto last_hook = Clock::now();
+  const auto hook_period = std::chrono::duration<double>(a.hook_seconds);
+  double last_cost = std::numeric_limits<double>::quiet_NaN();
+
+  for (long epoch = 0; epoch < a.num_epochs; ++epoch) {
+    if (!full_batch) {
+      numpy_permutation(a.shuffle_seed + static_cast<std::uint32_t>(epoch) + 1u, a.m, perm.data());
+    }
+    const T lr = static_cast<T>(a.learning_rates[epoch]);
+    double cost_total = 0.0, cost_step = 0.0;
+    for (long start = 0; start < a.m; start += mbs) {
+      const long mb = std::min(mbs, a.m - start);
+      const T* Xp = a.X;
+      const T* Yp = a.Y;
+      if (!full_batch) {
+        gather_columns(a.n_x, a.m, a.X, perm.data() + start, mb, Xb.data());
+        gather_columns(a.n_y, a.m, a.Y, perm.data() + start, mb, Yb.data());
+        Xp = Xb.data();
+        Yp = Yb.data();
+      }
+      forward_pass<T>(net, mb, Xp, W.data(), b.data(), a.keep_prob,
+                      dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
+                      A.data(), D.data(), Adrop.data(), col.data());
+      cost_step = cost<T>(net.output, net.dims[L], mb, A[L - 1], Yp);
+      if (a.lambd != 0.0) {
+        double squares = 0.0;
+        for (int l = 0; l < L; ++l) squares += sum_squares<T>(net.dims[l + 1] * net.dims[l], W[l]);
+        cost_step += 1.0 / static_cast<double>(mb) * (a.lambd / 2.0) * squares;
+      }
+      cost_total += cost_step * static_cast<double>(mb);
+      Aprev[0] = Xp;
+      for (int l = 1; l < L; ++l) Aprev[l] = dropout_on ? Adrop[l - 1] : A[l - 1];
+      backward_pass<T>(net, mb, Yp, W.data(), Aprev.data(), Zc.data(), Ac.data(),
+                       dropout_on ? Dc.data() : nullptr, a.lambd, a.keep_prob, dW.data(),
+                       db.data(), dZ.data(), dA.data());
+      ++step;
+      T bc1 = T(1), bc2 = T(1);
+      if (a.optimizer == kAdam) {
+        ++t;
+        bc1 = static_cast<T>(1.0 - std::pow(a.beta1, static_cast<double>(t)));
+        bc2 = static_cast<T>(1.0 - std::pow(a.beta2, static_cast<double>(t)));
+      }
+      update_block<T>(a.optimizer, n_params, a.theta, grad.data(), a.v, a.s, nullptr, nullptr, lr,
+                      beta, beta1, beta2, eps, bc1, bc2);
+      if (a.hook != nullptr && Clock::now() - last_hook >= hook_period) {
+        last_hook = Clock::now();
+        if (a.hook(a.hook_ctx, result.epochs_done, last_cost, 0) != 0) {
+          result.status = kStopped;
+          break;
+        }
+      }
+    }
+    if (result.status == kStopped) break;
+    last_cost = full_batch ? cost_step : cost_total / static_cast<double>(a.m);
+    a.costs[epoch] = last_cost;
+    result.epochs_done = epoch + 1;
+    if (a.hook != nullptr && a.callback_every > 0 && result.epochs_done % a.callback_every == 0) {
+      last_hook = Clock::now();
+      if (a.hook(a.hook_ctx, result.epochs_done, last_cost, 1) != 0) {
+        result.status = kStopped;
+        break;
+      }
+    }
+  }
+  *a.t = t;
+  *a.step = step;
+  return result;
+}
+
+}  // namespace
+
+#define NNCORE_STR2(x) #x
+#define NNCORE_STR(x) NNCORE_STR2(x)
+
+template <class T>
+Kernels<T> make_kernels() {
+  return Kernels<T>{NNCORE_STR(NNCORE_ISA), &forward<T>, &backward<T>, &update<T>,
+                    &dropout<T>, &cost<T>, &sum_squares<T>, &train<T>};
+}
+
+}  // namespace NNCORE_ISA
+
+// The only symbols this translation unit exports: one table per dtype, named after the target.
+#define NNCORE_CAT2(a, b) a##b
+#define NNCORE_CAT(a, b) NNCORE_CAT2(a, b)
+Kernels<float> NNCORE_CAT(kernels_f32_, NNCORE_ISA)() {
+  return NNCORE_ISA::make_kernels<float>();
+}
+Kernels<double> NNCORE_CAT(kernels_f64_, NNCORE_ISA)() {
+  return NNCORE_ISA::make_kernels<double>();
+}
+
+}  // namespace nncore

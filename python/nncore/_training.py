@@ -1,0 +1,272 @@
+"""The training loop's Python side: flat parameter buffers, learning-rate schedules, progress
+and interruption around one call into the core, and the course-exact ``model``."""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from . import _validate as chk
+from ._mirror import HIDDEN, OPTIMIZER_CODES, core_for, schedule_lr_decay, update_lr
+
+OUTPUTS = {"sigmoid": 0, "softmax": 1, "identity": 2}
+DECAYS = {"update_lr": update_lr, "schedule_lr_decay": schedule_lr_decay}
+# How often the core hands control back to check for Ctrl-C and update a progress bar.
+HOOK_SECONDS = 0.05
+
+
+class TrainingInterrupted(UserWarning):
+    """Training was stopped by Ctrl-C; what was learned so far is kept."""
+
+
+def n_parameters(dims: list[int]) -> int:
+    return sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+
+
+def flatten(parameters: dict, dims: list[int], dt: np.dtype, name="parameters") -> np.ndarray:
+    """One flat C-order buffer ``W1, b1, W2, b2, ...`` (the core's layout), checked."""
+    W, b = chk.parameters_list(parameters, dt, n_x=dims[0], name=name)
+    got = [dims[0]] + [Wl.shape[0] for Wl in W]
+    if got != list(dims):
+        raise ValueError(f"{name} have layers_dims {got}, expected {list(dims)}")
+    return np.concatenate([a.ravel() for pair in zip(W, b) for a in pair]).astype(dt, copy=False)
+
+
+def unflatten(theta: np.ndarray, dims: list[int], prefix: str = "") -> dict[str, np.ndarray]:
+    """The course dict of (copies of) the arrays in a flat buffer."""
+    out, offset = {}, 0
+    for l in range(1, len(dims)):
+        for key, shape in (
+            (f"{prefix}W{l}", (dims[l], dims[l - 1])),
+            (f"{prefix}b{l}", (dims[l], 1)),
+        ):
+            size = shape[0] * shape[1]
+            out[key] = theta[offset : offset + size].reshape(shape).copy()
+            offset += size
+    return out
+
+
+def decay_function(decay):
+    """``None``, the name of a course schedule, or a callable ``(lr0, epoch, rate) -> lr``."""
+    if decay is None or callable(decay):
+        return decay
+    if isinstance(decay, str) and decay in DECAYS:
+        return DECAYS[decay]
+    raise ValueError(f"decay must be None, one of {tuple(DECAYS)} or a callable, got {decay!r}")
+
+
+def learning_rates(lr0: float, first_epoch: int, num_epochs: int, decay, decay_rate: float):
+    """Learning rate of each epoch: epoch 0 uses ``lr0``, epoch ``k > 0`` uses
+    ``decay(lr0, k - 1, decay_rate)`` (the course recomputes it after each epoch)."""
+    rates = np.full(num_epochs, lr0, dtype=np.float64)
+    if decay is not None:
+        for i in range(num_epochs):
+            k = first_epoch + i
+            if k > 0:
+                rates[i] = decay(lr0, k - 1, decay_rate)
+        if not (np.isfinite(rates).all() and (rates >= 0).all()):
+            raise ValueError("decay produced a negative or non-finite learning rate")
+    return rates
+
+
+class _Progress:
+    """tqdm when it is installed, else a one-line report on stderr."""
+
+    def __init__(self, total: int, first_epoch: int):
+        self.total = total
+        self.shown = 0
+        self.first_epoch = first_epoch
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            self.bar = None
+        else:
+            self.bar = tqdm(total=total, unit="epoch", dynamic_ncols=True)
+
+    def update(self, epochs_done: int, cost: float) -> None:
+        if self.bar is not None:
+            self.bar.update(epochs_done - self.shown)
+            if cost == cost:
+                self.bar.set_postfix(cost=f"{cost:.6g}", refresh=False)
+        else:
+            epoch = self.first_epoch + epochs_done
+            sys.stderr.write(f"\repoch {epoch}/{self.first_epoch + self.total}  cost {cost:.6g}")
+        self.shown = epochs_done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        else:
+            sys.stderr.write("\n")
+
+
+def run(
+    X,
+    Y,
+    dims,
+    *,
+    hidden,
+    output,
+    optimizer,
+    theta,
+    v,
+    s,
+    state,
+    mini_batch_size,
+    num_epochs,
+    shuffle_seed,
+    lambd,
+    keep_prob,
+    beta,
+    beta1,
+    beta2,
+    epsilon,
+    rates,
+    dropout_seed,
+    first_epoch=0,
+    callback=None,
+    callback_every=1,
+    progress=False,
+):
+    """One call into the core's training loop, in place on theta, v, s and state
+    (``[t, step, epochs_done, stopped]``). Returns ``(costs, interrupted)``.
+
+    Ctrl-C stops the loop at the next check (every ``HOOK_SECONDS``), warns with
+    :class:`TrainingInterrupted` and returns normally with the progress made.
+    """
+    costs = np.full(num_epochs, np.nan)
+    bar = _Progress(num_epochs, first_epoch) if progress else None
+
+    def hook(epochs_done, cost, periodic):
+        if bar is not None:
+            bar.update(epochs_done, cost)
+        if periodic and callback is not None:
+            return callback(first_epoch + epochs_done, cost) is not False
+        return True
+
+    interrupted = False
+    state[2:] = 0
+    try:
+        core_for(theta.dtype).train(
+            X, Y, theta, v, s, costs, state, list(dims), HIDDEN[hidden], OUTPUTS[output],
+            OPTIMIZER_CODES[optimizer], mini_batch_size, num_epochs, shuffle_seed, lambd,
+            keep_prob, beta, beta1, beta2, epsilon, rates, dropout_seed, hook,
+            callback_every if callback is not None else 0, HOOK_SECONDS,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        interrupted = True
+        warnings.warn(
+            f"training interrupted after {int(state[2])} of {num_epochs} epochs; the "
+            "parameters, optimizer state and costs reached so far are kept",
+            TrainingInterrupted,
+            stacklevel=3,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    return costs[: int(state[2])], interrupted
+
+
+def check_hyperparameters(
+    learning_rate, beta, beta1, beta2, epsilon, lambd, keep_prob, decay_rate
+) -> dict:
+    return {
+        "learning_rate": chk.real(learning_rate, "learning_rate", low=0.0),
+        "beta": chk.real(beta, "beta", 0.0, 1.0, high_open=True),
+        "beta1": chk.real(beta1, "beta1", 0.0, 1.0, high_open=True),
+        "beta2": chk.real(beta2, "beta2", 0.0, 1.0, high_open=True),
+        "epsilon": chk.real(epsilon, "epsilon", low=0.0, low_open=True),
+        "lambd": chk.real(lambd, "lambd", low=0.0),
+        "keep_prob": chk.keep_prob(keep_prob),
+        "decay_rate": chk.real(decay_rate, "decay_rate", low=0.0),
+    }
+
+
+def model(
+    X,
+    Y,
+    layers_dims,
+    optimizer: str = "gd",
+    learning_rate: float = 0.0007,
+    mini_batch_size: int | None = 64,
+    beta: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    num_epochs: int = 10000,
+    initialization="he",
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
+    decay=None,
+    decay_rate: float = 1.0,
+    hidden_activation: str = "relu",
+    print_cost: bool = False,
+):
+    """Train the network with the whole loop in one call into the core.
+
+    Same arguments and results as :func:`nncore.reference.model`, and the same numbers: the
+    minibatches are shuffled with the core's copy of numpy's legacy MT19937
+    (``np.random.seed(10 + i + 1); np.random.permutation(m)`` in epoch ``i``), so for equal
+    arguments the parameters and costs agree with the reference to rounding (about 1e-9
+    relative after 10000 epochs in float64). Two differences: with ``keep_prob < 1`` the
+    dropout masks come from the core's Philox generator (fresh each step, reproducible; not
+    numpy's), and the dtype of ``X`` (float64 or float32) is the dtype of the training.
+
+    Ctrl-C stops training within a fraction of a second: a :class:`TrainingInterrupted`
+    warning is issued and the parameters and costs reached so far are returned.
+    ``print_cost`` prints every 1000 epochs as the course does.
+    """
+    dt = chk.compute_dtype(X)
+    dims = chk.layers_dims(layers_dims)
+    X = chk.array2d(X, "X", dt, rows=dims[0])
+    m = X.shape[1]
+    Y = chk.array2d(Y, "Y", dt, rows=dims[-1], cols=m, cast=True)
+    chk.choice(optimizer, "optimizer", OPTIMIZER_CODES)
+    chk.choice(hidden_activation, "hidden_activation", HIDDEN)
+    hp = check_hyperparameters(
+        learning_rate, beta, beta1, beta2, epsilon, lambd, keep_prob, decay_rate
+    )
+    num_epochs = chk.integer(num_epochs, "num_epochs", low=0)
+    if mini_batch_size is not None:
+        mini_batch_size = chk.integer(mini_batch_size, "mini_batch_size", low=1)
+    decay_fn = decay_function(decay)
+
+    if isinstance(initialization, dict):
+        theta = flatten(initialization, dims, dt, name="initialization").copy()
+    else:
+        from . import _mirror
+
+        chk.choice(initialization, "initialization", ("zeros", "random", "he", "xavier", "deep"))
+        if initialization == "zeros":
+            init = _mirror.initialize_parameters_zeros(dims, dtype=dt)
+        else:
+            init = getattr(_mirror, f"initialize_parameters_{initialization}")(dims, 3, dtype=dt)
+        theta = flatten(init, dims, dt)
+    state = np.zeros(4, dtype=np.int64)
+    v = np.zeros_like(theta) if optimizer != "gd" else np.zeros(0, dt)
+    s = np.zeros_like(theta) if optimizer == "adam" else np.zeros(0, dt)
+    rates = learning_rates(hp["learning_rate"], 0, num_epochs, decay_fn, hp["decay_rate"])
+
+    def printer(epoch, cost):
+        if (epoch - 1) % 1000 == 0:
+            print(f"Cost after epoch {epoch - 1}: {cost:f}")
+
+    costs, _ = run(
+        X, Y, dims, hidden=hidden_activation, output="sigmoid", optimizer=optimizer,
+        theta=theta, v=v, s=s, state=state,
+        mini_batch_size=0 if mini_batch_size is None else mini_batch_size,
+        num_epochs=num_epochs, shuffle_seed=10, lambd=hp["lambd"], keep_prob=hp["keep_prob"],
+        beta=hp["beta"], beta1=hp["beta1"], beta2=hp["beta2"], epsilon=hp["epsilon"],
+        rates=rates, dropout_seed=0, callback=printer if print_cost else None,
+    )  # fmt: skip
+    return unflatten(theta, dims), [float(c) for c in costs]
+
+
+def elapsed(fn, *args, **kwargs):
+    """``(result, seconds)`` of one call (for the course job and benchmarks)."""
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
