@@ -37,6 +37,66 @@ using ConstVecMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 // and skip the packing of a general matrix product; larger ones go to Eigen's blocked GEMM.
 inline bool use_gemm(long n_out, long n_in) { return n_out * n_in > 1024; }
 
+// Reproducibility: results must not depend on where an array sits in memory. Eigen peels the
+// unaligned head of a mapped vector and handles it with scalar code, so (a) reductions run here
+// on eight fixed lanes, and (b) exp, log and tanh are applied to aligned fixed-size chunks,
+// where every element takes the same SIMD path whatever its address or position.
+constexpr long kLanes = 8;
+
+template <class T>
+T combine(const T (&acc)[kLanes]) {
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+template <class T>
+T dot(long n, const T* x, const T* y) {
+  T acc[kLanes] = {};
+  long j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    for (long q = 0; q < kLanes; ++q) acc[q] += x[j + q] * y[j + q];
+  }
+  T tail = T(0);
+  for (; j < n; ++j) tail += x[j] * y[j];
+  return combine(acc) + tail;
+}
+
+// Sum of x, skipping NaN like np.nansum.
+template <class T>
+T nansum(long n, const T* x) {
+  T acc[kLanes] = {};
+  long j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    for (long q = 0; q < kLanes; ++q) acc[q] += x[j + q] == x[j + q] ? x[j + q] : T(0);
+  }
+  T tail = T(0);
+  for (; j < n; ++j) tail += x[j] == x[j] ? x[j] : T(0);
+  return combine(acc) + tail;
+}
+
+template <class T>
+T sum(long n, const T* x) {
+  return nansum(n, x);  // Callers pass finite data; the NaN test costs nothing measurable.
+}
+
+constexpr int kChunk = 16;
+template <class T>
+using Chunk = Eigen::Array<T, kChunk, 1>;
+
+// out[i] = op(x[i], y[i]) through aligned chunks of 16 (y may be nullptr).
+template <class T, class Op>
+void chunked(long n, const T* x, const T* y, T* out, Op op) {
+  Chunk<T> cx, cy, r;
+  cy.setConstant(T(0.5));
+  for (long i = 0; i < n; i += kChunk) {
+    const long len = std::min<long>(kChunk, n - i);
+    if (len < kChunk) cx.setConstant(T(0.5));
+    std::copy(x + i, x + i + len, cx.data());
+    if (y != nullptr) std::copy(y + i, y + i + len, cy.data());
+    op(cx, cy, r);
+    std::copy(r.data(), r.data() + len, out + i);
+  }
+}
+
 // Z = W A + b: W (n_out, n_in), A (n_in, m), b (n_out).
 template <class T>
 void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const T* A, T* Z) {
@@ -69,12 +129,13 @@ void linear_backward_params(long n_out, long n_in, long m, const T* dZ, const T*
     dWm *= scale;
   } else {
     for (long i = 0; i < n_out; ++i) {
-      const ConstVecMap<T> dz(dZ + i * m, m);
-      for (long k = 0; k < n_in; ++k) dW[i * n_in + k] = scale * (dz * ConstVecMap<T>(A + k * m, m)).sum();
+      for (long k = 0; k < n_in; ++k) dW[i * n_in + k] = scale * dot(m, dZ + i * m, A + k * m);
     }
   }
-  if (l2 != T(0)) VecMap<T>(dW, n_out * n_in) += l2 * ConstVecMap<T>(W, n_out * n_in);
-  for (long i = 0; i < n_out; ++i) db[i] = scale * ConstVecMap<T>(dZ + i * m, m).sum();
+  if (l2 != T(0)) {
+    for (long e = 0; e < n_out * n_in; ++e) dW[e] += l2 * W[e];
+  }
+  for (long i = 0; i < n_out; ++i) db[i] = scale * sum(m, dZ + i * m);
 }
 
 // dA = W^T dZ: W (n_out, n_in), dZ (n_out, m), dA (n_in, m).
@@ -99,21 +160,22 @@ void linear_backward_input(long n_out, long n_in, long m, const T* W, const T* d
 
 template <class T>
 void hidden_activation(int hidden, long size, const T* Z, T* A) {
-  const ConstVecMap<T> z(Z, size);
-  VecMap<T> a(A, size);
   if (hidden == kRelu) {
-    a = z.max(T(0));
+    for (long e = 0; e < size; ++e) A[e] = Z[e] > T(0) ? Z[e] : T(0);
   } else {
-    a = z.tanh();
+    chunked<T>(size, Z, nullptr, A, [](const Chunk<T>& z, const Chunk<T>&, Chunk<T>& r) {
+      r = z.tanh();
+    });
   }
 }
 
 // Sigmoid as the course writes it, 1 / (1 + exp(-z)), exactly 0 where exp(-z) overflows.
 template <class T>
 void sigmoid(long size, const T* Z, T* A) {
-  const T overflow = -std::log(std::numeric_limits<T>::max());
-  const ConstVecMap<T> z(Z, size);
-  VecMap<T>(A, size) = (z < overflow).select(T(0), T(1) / (T(1) + (-z).exp()));
+  chunked<T>(size, Z, nullptr, A, [](const Chunk<T>& z, const Chunk<T>&, Chunk<T>& r) {
+    const T overflow = -std::log(std::numeric_limits<T>::max());
+    r = (z < overflow).select(T(0), T(1) / (T(1) + (-z).exp()));
+  });
 }
 
 // Softmax over each column of the (n, m) row-major Z.
@@ -122,7 +184,11 @@ void softmax(long n, long m, const T* Z, T* A, T* col) {
   VecMap<T> c(col, m);
   c = ConstVecMap<T>(Z, m);
   for (long i = 1; i < n; ++i) c = c.max(ConstVecMap<T>(Z + i * m, m));
-  for (long i = 0; i < n; ++i) VecMap<T>(A + i * m, m) = (ConstVecMap<T>(Z + i * m, m) - c).exp();
+  for (long i = 0; i < n; ++i) {
+    VecMap<T>(A + i * m, m) = ConstVecMap<T>(Z + i * m, m) - c;
+    chunked<T>(m, A + i * m, nullptr, A + i * m,
+               [](const Chunk<T>& d, const Chunk<T>&, Chunk<T>& r) { r = d.exp(); });
+  }
   c = ConstVecMap<T>(A, m);
   for (long i = 1; i < n; ++i) c += ConstVecMap<T>(A + i * m, m);
   c = T(1) / c;
@@ -140,26 +206,35 @@ void output_activation(int output, long n, long m, const T* Z, T* A, T* col) {
   }
 }
 
+// Mean cost over the m columns; `terms` is scratch of n * m elements.
+template <class T>
+double cost_with(int output, long n, long m, const T* A, const T* Y, T* terms) {
+  const long size = n * m;
+  if (output == kSigmoid) {
+    // -log(a) y - log(1 - a) (1 - y) as the course writes it; 0 * log 0 is NaN and skipped
+    // like np.nansum skips it.
+    chunked<T>(size, A, Y, terms, [](const Chunk<T>& a, const Chunk<T>& y, Chunk<T>& r) {
+      r = (-(a.log())) * y + (-((T(1) - a).log())) * (T(1) - y);
+    });
+  } else if (output == kSoftmax) {
+    chunked<T>(size, A, Y, terms, [](const Chunk<T>& a, const Chunk<T>& y, Chunk<T>& r) {
+      r = (-(a.log())) * y;
+    });
+  } else {
+    for (long e = 0; e < size; ++e) terms[e] = T(0.5) * (A[e] - Y[e]) * (A[e] - Y[e]);
+  }
+  return static_cast<double>(nansum(size, terms)) / static_cast<double>(m);
+}
+
 template <class T>
 double cost(int output, long n, long m, const T* A, const T* Y) {
-  const ConstVecMap<T> a(A, n * m), y(Y, n * m);
-  double total;
-  if (output == kSigmoid) {
-    // -y log(a) - (1 - y) log(1 - a), summed like np.nansum (0 * log 0 is skipped).
-    const auto terms = (-(a.log()) * y + (-((T(1) - a).log())) * (T(1) - y)).eval();
-    total = static_cast<double>(terms.isNaN().select(T(0), terms).sum());
-  } else if (output == kSoftmax) {
-    const auto terms = (-(a.log()) * y).eval();
-    total = static_cast<double>(terms.isNaN().select(T(0), terms).sum());
-  } else {
-    total = 0.5 * static_cast<double>((a - y).square().sum());
-  }
-  return total / static_cast<double>(m);
+  std::vector<T> terms(static_cast<std::size_t>(n * m));
+  return cost_with(output, n, m, A, Y, terms.data());
 }
 
 template <class T>
 double sum_squares(long n, const T* x) {
-  return static_cast<double>(ConstVecMap<T>(x, n).square().sum());
+  return static_cast<double>(dot(n, x, x));
 }
 
 template <class T>
@@ -388,7 +463,7 @@ TrainResult train(const TrainArgs<T>& a) {
       forward_pass<T>(net, mb, Xp, W.data(), b.data(), a.keep_prob,
                       dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
                       A.data(), D.data(), Adrop.data(), col.data());
-      cost_step = cost<T>(net.output, net.dims[L], mb, A[L - 1], Yp);
+      cost_step = cost_with<T>(net.output, net.dims[L], mb, A[L - 1], Yp, dZ.data());
       if (a.lambd != 0.0) {
         double squares = 0.0;
         for (int l = 0; l < L; ++l) squares += sum_squares<T>(net.dims[l + 1] * net.dims[l], W[l]);

@@ -40,11 +40,13 @@ from ._mirror import (
 )
 from ._training import TrainingInterrupted, model
 from ._types import LayerCache
+from .network import Network
 
 __version__ = _core.version
 
 __all__ = [
     "LayerCache",
+    "Network",
     "TrainingInterrupted",
     "__version__",
     "backward_propagation",
