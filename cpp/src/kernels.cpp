@@ -97,6 +97,42 @@ void chunked(long n, const T* x, const T* y, T* out, Op op) {
   }
 }
 
+// out[k] = scale * dot(x, Y[k, :]) for k < n: four rows per pass share each load of x, with
+// the same lanes and order as dot(), so the results equal n separate dot() calls.
+template <class T>
+void dots(long n, long m, const T* x, const T* Y, T scale, T* out) {
+  long k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const T* y0 = Y + k * m;
+    const T* y1 = y0 + m;
+    const T* y2 = y1 + m;
+    const T* y3 = y2 + m;
+    T a0[kLanes] = {}, a1[kLanes] = {}, a2[kLanes] = {}, a3[kLanes] = {};
+    long j = 0;
+    for (; j + kLanes <= m; j += kLanes) {
+      for (long q = 0; q < kLanes; ++q) {
+        const T d = x[j + q];
+        a0[q] += d * y0[j + q];
+        a1[q] += d * y1[j + q];
+        a2[q] += d * y2[j + q];
+        a3[q] += d * y3[j + q];
+      }
+    }
+    T t0 = T(0), t1 = T(0), t2 = T(0), t3 = T(0);
+    for (; j < m; ++j) {
+      t0 += x[j] * y0[j];
+      t1 += x[j] * y1[j];
+      t2 += x[j] * y2[j];
+      t3 += x[j] * y3[j];
+    }
+    out[k] = scale * (combine(a0) + t0);
+    out[k + 1] = scale * (combine(a1) + t1);
+    out[k + 2] = scale * (combine(a2) + t2);
+    out[k + 3] = scale * (combine(a3) + t3);
+  }
+  for (; k < n; ++k) out[k] = scale * dot(m, x, Y + k * m);
+}
+
 // Z = W A + b: W (n_out, n_in), A (n_in, m), b (n_out).
 template <class T>
 void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const T* A, T* Z) {
@@ -128,9 +164,7 @@ void linear_backward_params(long n_out, long n_in, long m, const T* dZ, const T*
     dWm.noalias() = ConstMatMap<T>(dZ, n_out, m) * ConstMatMap<T>(A, n_in, m).transpose();
     dWm *= scale;
   } else {
-    for (long i = 0; i < n_out; ++i) {
-      for (long k = 0; k < n_in; ++k) dW[i * n_in + k] = scale * dot(m, dZ + i * m, A + k * m);
-    }
+    for (long i = 0; i < n_out; ++i) dots(n_in, m, dZ + i * m, A, scale, dW + i * n_in);
   }
   if (l2 != T(0)) {
     for (long e = 0; e < n_out * n_in; ++e) dW[e] += l2 * W[e];
@@ -148,9 +182,8 @@ void linear_backward_input(long n_out, long n_in, long m, const T* W, const T* d
   }
   for (long k = 0; k < n_in; ++k) {
     T* da = dA + k * m;
-    const T w0 = W[k];
-    for (long j = 0; j < m; ++j) da[j] = w0 * dZ[j];
-    for (long i = 1; i < n_out; ++i) {
+    for (long j = 0; j < m; ++j) da[j] = T(0);
+    for (long i = 0; i < n_out; ++i) {
       const T wik = W[i * n_in + k];
       const T* dz = dZ + i * m;
       for (long j = 0; j < m; ++j) da[j] += wik * dz[j];
@@ -173,8 +206,12 @@ void hidden_activation(int hidden, long size, const T* Z, T* A) {
 template <class T>
 void sigmoid(long size, const T* Z, T* A) {
   chunked<T>(size, Z, nullptr, A, [](const Chunk<T>& z, const Chunk<T>&, Chunk<T>& r) {
+    // (select() would make Eigen 3.4 evaluate the whole expression with scalar exp.)
+    r = T(1) / (T(1) + (-z).exp());
     const T overflow = -std::log(std::numeric_limits<T>::max());
-    r = (z < overflow).select(T(0), T(1) / (T(1) + (-z).exp()));
+    for (int q = 0; q < kChunk; ++q) {
+      if (z[q] < overflow) r[q] = T(0);
+    }
   });
 }
 
