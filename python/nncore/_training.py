@@ -166,6 +166,8 @@ def run(
         )
     finally:
         if bar is not None:
+            done = int(state[2])
+            bar.update(done, float(costs[done - 1]) if done else float("nan"))
             bar.close()
     return costs[: int(state[2])], interrupted
 
