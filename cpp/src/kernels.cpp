@@ -49,11 +49,19 @@ T combine(const T (&acc)[kLanes]) {
 }
 
 template <class T>
+using Lanes = Eigen::Array<T, kLanes, 1>;
+
+template <class T>
+T combine(const Lanes<T>& acc) {
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+template <class T>
 T dot(long n, const T* x, const T* y) {
-  T acc[kLanes] = {};
+  Lanes<T> acc = Lanes<T>::Zero();
   long j = 0;
   for (; j + kLanes <= n; j += kLanes) {
-    for (long q = 0; q < kLanes; ++q) acc[q] += x[j + q] * y[j + q];
+    acc += Eigen::Map<const Lanes<T>>(x + j) * Eigen::Map<const Lanes<T>>(y + j);
   }
   T tail = T(0);
   for (; j < n; ++j) tail += x[j] * y[j];
@@ -75,7 +83,12 @@ T nansum(long n, const T* x) {
 
 template <class T>
 T sum(long n, const T* x) {
-  return nansum(n, x);  // Callers pass finite data; the NaN test costs nothing measurable.
+  Lanes<T> acc = Lanes<T>::Zero();
+  long j = 0;
+  for (; j + kLanes <= n; j += kLanes) acc += Eigen::Map<const Lanes<T>>(x + j);
+  T tail = T(0);
+  for (; j < n; ++j) tail += x[j];
+  return combine(acc) + tail;
 }
 
 constexpr int kChunk = 16;
@@ -97,6 +110,44 @@ void chunked(long n, const T* x, const T* y, T* out, Op op) {
   }
 }
 
+// out[r, :] = bias[r] + sum_k C(r, k) in[k, :] for small C (C(r, k) = C[r * c_row + k * c_col]):
+// tiles of kTile columns stay in registers for the whole sum over k (in order, from the bias).
+template <class T>
+void combine_rows(long rows, long depth, long m, const T* C, long c_row, long c_col,
+                  const T* bias, const T* in, T* out) {
+  constexpr long kTile = 64 / static_cast<long>(sizeof(T));  // 8 doubles or 16 floats
+  using Tile = Eigen::Array<T, kTile, 1>;
+  for (long r = 0; r < rows; ++r) {
+    const T* c = C + r * c_row;
+    const T b0 = bias != nullptr ? bias[r] : T(0);
+    T* o = out + r * m;
+    long j0 = 0;
+    for (; j0 + 2 * kTile <= m; j0 += 2 * kTile) {
+      Tile acc0 = Tile::Constant(b0), acc1 = Tile::Constant(b0);
+      const T* x = in + j0;
+      for (long k = 0; k < depth; ++k, x += m) {
+        const T ck = c[k * c_col];
+        acc0 += ck * Eigen::Map<const Tile>(x);
+        acc1 += ck * Eigen::Map<const Tile>(x + kTile);
+      }
+      Eigen::Map<Tile>(o + j0) = acc0;
+      Eigen::Map<Tile>(o + j0 + kTile) = acc1;
+    }
+    if (j0 + kTile <= m) {
+      Tile acc = Tile::Constant(b0);
+      const T* x = in + j0;
+      for (long k = 0; k < depth; ++k, x += m) acc += c[k * c_col] * Eigen::Map<const Tile>(x);
+      Eigen::Map<Tile>(o + j0) = acc;
+      j0 += kTile;
+    }
+    for (long j = j0; j < m; ++j) {
+      T a = b0;
+      for (long k = 0; k < depth; ++k) a += c[k * c_col] * in[k * m + j];
+      o[j] = a;
+    }
+  }
+}
+
 // out[k] = scale * dot(x, Y[k, :]) for k < n: four rows per pass share each load of x, with
 // the same lanes and order as dot(), so the results equal n separate dot() calls.
 template <class T>
@@ -107,16 +158,14 @@ void dots(long n, long m, const T* x, const T* Y, T scale, T* out) {
     const T* y1 = y0 + m;
     const T* y2 = y1 + m;
     const T* y3 = y2 + m;
-    T a0[kLanes] = {}, a1[kLanes] = {}, a2[kLanes] = {}, a3[kLanes] = {};
+    Lanes<T> a0 = Lanes<T>::Zero(), a1 = a0, a2 = a0, a3 = a0;
     long j = 0;
     for (; j + kLanes <= m; j += kLanes) {
-      for (long q = 0; q < kLanes; ++q) {
-        const T d = x[j + q];
-        a0[q] += d * y0[j + q];
-        a1[q] += d * y1[j + q];
-        a2[q] += d * y2[j + q];
-        a3[q] += d * y3[j + q];
-      }
+      const Lanes<T> d = Eigen::Map<const Lanes<T>>(x + j);
+      a0 += d * Eigen::Map<const Lanes<T>>(y0 + j);
+      a1 += d * Eigen::Map<const Lanes<T>>(y1 + j);
+      a2 += d * Eigen::Map<const Lanes<T>>(y2 + j);
+      a3 += d * Eigen::Map<const Lanes<T>>(y3 + j);
     }
     T t0 = T(0), t1 = T(0), t2 = T(0), t3 = T(0);
     for (; j < m; ++j) {
@@ -142,17 +191,7 @@ void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const
     for (long i = 0; i < n_out; ++i) VecMap<T>(Z + i * m, m) += b[i];
     return;
   }
-  for (long i = 0; i < n_out; ++i) {
-    T* z = Z + i * m;
-    const T* w = W + i * n_in;
-    const T bi = b[i];
-    for (long j = 0; j < m; ++j) z[j] = bi;
-    for (long k = 0; k < n_in; ++k) {
-      const T wk = w[k];
-      const T* a = A + k * m;
-      for (long j = 0; j < m; ++j) z[j] += wk * a[j];
-    }
-  }
+  combine_rows(n_out, n_in, m, W, n_in, 1, b, A, Z);
 }
 
 // dW = scale * dZ A^T + l2 * W, db = scale * rowsum(dZ).
@@ -180,15 +219,7 @@ void linear_backward_input(long n_out, long n_in, long m, const T* W, const T* d
         ConstMatMap<T>(W, n_out, n_in).transpose() * ConstMatMap<T>(dZ, n_out, m);
     return;
   }
-  for (long k = 0; k < n_in; ++k) {
-    T* da = dA + k * m;
-    for (long j = 0; j < m; ++j) da[j] = T(0);
-    for (long i = 0; i < n_out; ++i) {
-      const T wik = W[i * n_in + k];
-      const T* dz = dZ + i * m;
-      for (long j = 0; j < m; ++j) da[j] += wik * dz[j];
-    }
-  }
+  combine_rows(n_in, n_out, m, W, 1, n_in, static_cast<const T*>(nullptr), dZ, dA);
 }
 
 template <class T>
