@@ -372,9 +372,11 @@ void backward_pass(const Shape& net, long m, const T* Y, const T* const* W, cons
   }
 }
 
+// Widest layer after the input: the backward scratch holds dZ and dA of layers 1..L only
+// (no gradient flows into the input layer, which may be very wide).
 long max_units(const Shape& net) {
   long n = 0;
-  for (int l = 0; l <= net.L; ++l) n = std::max(n, net.dims[l]);
+  for (int l = 1; l <= net.L; ++l) n = std::max(n, net.dims[l]);
   return n;
 }
 
