@@ -96,14 +96,18 @@ def initialize_parameters_he(layers_dims, seed=3, dtype="float64"):
     return _initialize(layers_dims, seed, lambda d, l: np.sqrt(2.0 / d[l - 1]), dtype)
 
 
-def initialize_parameters_xavier(layers_dims, seed=3, dtype="float64"):
-    """Xavier initialization ``randn * sqrt(1 / n_{l-1})`` (same draws as the reference)."""
-    return _initialize(layers_dims, seed, lambda d, l: np.sqrt(1.0 / d[l - 1]), dtype)
+def initialize_parameters_xavier(layers_dims, seed=3, variant="course", dtype="float64"):
+    """Xavier initialization (same draws as the reference): ``randn * sqrt(1 / n_{l-1})``, or
+    with ``variant="glorot"`` ``randn * sqrt(2 / (n_{l-1} + n_l))``."""
+    chk.choice(variant, "variant", ("course", "glorot"))
+    if variant == "course":
+        return _initialize(layers_dims, seed, lambda d, l: np.sqrt(1.0 / d[l - 1]), dtype)
+    return _initialize(layers_dims, seed, lambda d, l: np.sqrt(2.0 / (d[l - 1] + d[l])), dtype)
 
 
 def initialize_parameters_deep(layers_dims, seed=3, dtype="float64"):
-    """``randn / sqrt(n_{l-1})`` (the course's deep-network initializer)."""
-    return _initialize(layers_dims, seed, lambda d, l: 1 / np.sqrt(d[l - 1]), dtype)
+    """Small random weights ``randn * 0.01`` (same draws as the reference)."""
+    return _initialize(layers_dims, seed, lambda d, l: 0.01, dtype)
 
 
 def initialize_velocity(parameters: dict) -> dict[str, np.ndarray]:
