@@ -318,6 +318,11 @@ def gradient_check_n(
     dims = [np.shape(X)[0]] + [np.shape(parameters[f"W{l}"])[0] for l in range(1, L + 1)]
     theta, _ = dictionary_to_vector(parameters)
     theta = theta.astype(dt)
+    if not isinstance(gradients, dict):
+        raise TypeError(f"gradients must be a dict of dW1, db1, ..., got {type(gradients)}")
+    for key in (f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"):
+        if key not in gradients:
+            raise ValueError(f"gradients is missing {key!r}")
     grad = gradients_to_vector(gradients)
     if grad.shape[0] != theta.shape[0]:
         raise ValueError(
