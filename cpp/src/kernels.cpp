@@ -363,11 +363,11 @@ void backward_pass(const Shape& net, long m, const T* Y, const T* const* W, cons
     const long size = n_in * m;
     VecMap<T> da(dA, size);
     if (D != nullptr) da = da * ConstVecMap<T>(D[l - 1], size) / kp;
-    VecMap<T> dz(dZ, size);
     if (net.hidden == kRelu) {
-      dz = (ConstVecMap<T>(Z[l - 1], size) > T(0)).select(da, T(0));
+      const T* z = Z[l - 1];  // (a loop: Eigen 3.4's select() does not vectorize)
+      for (long e = 0; e < size; ++e) dZ[e] = z[e] > T(0) ? dA[e] : T(0);
     } else {
-      dz = da * (T(1) - ConstVecMap<T>(A[l - 1], size).square());
+      VecMap<T>(dZ, size) = da * (T(1) - ConstVecMap<T>(A[l - 1], size).square());
     }
   }
 }
