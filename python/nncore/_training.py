@@ -10,7 +10,14 @@ import warnings
 import numpy as np
 
 from . import _validate as chk
-from ._mirror import HIDDEN, OPTIMIZER_CODES, core_for, schedule_lr_decay, update_lr
+from ._mirror import (
+    HIDDEN,
+    OPTIMIZER_CODES,
+    core_for,
+    schedule_lr_decay,
+    update_lr,
+    vector_to_dictionary,
+)
 
 OUTPUTS = {"sigmoid": 0, "softmax": 1, "identity": 2}
 DECAYS = {"update_lr": update_lr, "schedule_lr_decay": schedule_lr_decay}
@@ -36,17 +43,8 @@ def flatten(parameters: dict, dims: list[int], dt: np.dtype, name="parameters") 
 
 
 def unflatten(theta: np.ndarray, dims: list[int], prefix: str = "") -> dict[str, np.ndarray]:
-    """The course dict of (copies of) the arrays in a flat buffer."""
-    out, offset = {}, 0
-    for l in range(1, len(dims)):
-        for key, shape in (
-            (f"{prefix}W{l}", (dims[l], dims[l - 1])),
-            (f"{prefix}b{l}", (dims[l], 1)),
-        ):
-            size = shape[0] * shape[1]
-            out[key] = theta[offset : offset + size].reshape(shape).copy()
-            offset += size
-    return out
+    """The course dict of (copies of) the arrays in a flat buffer, keys prefixed by ``prefix``."""
+    return {prefix + key: a for key, a in vector_to_dictionary(theta, dims).items()}
 
 
 def decay_function(decay):
