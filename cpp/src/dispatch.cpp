@@ -28,12 +28,16 @@ struct Target {
 
 bool always() { return true; }
 
-#if defined(__x86_64__) || defined(_M_X64)
+// CMake compiles the x86-64-v3/v4 kernels only for GCC and Clang on x86-64, where these
+// builtins exist; other targets (aarch64, MSVC) have the portable kernels alone.
+#ifdef NNCORE_HAVE_V3
 bool cpu_has_v3() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
          __builtin_cpu_supports("bmi2");
 }
+#endif
+#ifdef NNCORE_HAVE_V4
 bool cpu_has_v4() {
   __builtin_cpu_init();
   return cpu_has_v3() && __builtin_cpu_supports("avx512f") &&
