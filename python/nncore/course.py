@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _training, build_info, datasets
 from . import reference as ref
-from ._mirror import predict, predict_dec
+from ._mirror import predict
 
 
 @dataclasses.dataclass
@@ -164,15 +164,17 @@ def write_plots(rows: list[dict], out: str) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from . import plot
+
     os.makedirs(out, exist_ok=True)
     written = []
     for assignment in dict.fromkeys(r["assignment"] for r in rows):
         group = [r for r in rows if r["assignment"] == assignment]
         fig, ax = plt.subplots(figsize=(7, 4))
-        for r in group:
-            ax.plot(np.asarray(r["costs"]), label=r["experiment"], linewidth=1)
-        ax.set(xlabel="epoch", ylabel="cost", title=f"{assignment}: cost", yscale="log")
-        ax.legend()
+        plot.cost_curves(
+            {r["experiment"]: r["costs"] for r in group},
+            ax=ax, title=f"{assignment}: cost", yscale="log",
+        )  # fmt: skip
         path = os.path.join(out, f"{assignment}_costs.png")
         fig.savefig(path, dpi=100, bbox_inches="tight")
         plt.close(fig)
@@ -180,16 +182,11 @@ def write_plots(rows: list[dict], out: str) -> list[str]:
         fig, axes = plt.subplots(1, len(group), figsize=(3.2 * len(group), 3.2), squeeze=False)
         for ax, r in zip(axes[0], group):
             X, Y = r["data"]
-            xx, yy = np.meshgrid(
-                np.linspace(X[0].min() - 0.5, X[0].max() + 0.5, 200),
-                np.linspace(X[1].min() - 0.5, X[1].max() + 0.5, 200),
-            )
-            grid = np.ascontiguousarray(np.c_[xx.ravel(), yy.ravel()].T)
-            zz = predict_dec(r["parameters"], grid).reshape(xx.shape)
-            ax.contourf(xx, yy, zz, cmap=plt.cm.Spectral, alpha=0.8)
-            ax.scatter(X[0], X[1], c=Y.ravel(), s=6, cmap=plt.cm.Spectral, edgecolors="k",
-                       linewidths=0.2)  # fmt: skip
-            ax.set(title=r["experiment"], xticks=[], yticks=[])
+            plot.decision_boundary(
+                r["parameters"], X, Y, ax=ax, margin=0.5, resolution=200, alpha=0.8,
+                point_size=6, title=r["experiment"],
+            )  # fmt: skip
+            ax.set(xticks=[], yticks=[], xlabel="", ylabel="")
         path = os.path.join(out, f"{assignment}_boundaries.png")
         fig.savefig(path, dpi=100, bbox_inches="tight")
         plt.close(fig)
