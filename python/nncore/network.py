@@ -3,8 +3,16 @@ and load."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import os
+import secrets
+import struct
+import threading
 import warnings
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -27,6 +35,43 @@ __all__ = ["Network"]
 INITIALIZATIONS = ("he", "xavier", "random", "zeros", "deep")
 FORMAT = "nncore.Network"
 FORMAT_VERSION = 1
+
+
+def _fitting(fit):
+    """Make ``fit`` the only user of the network's state while it runs (see Notes in
+    :class:`Network`): a second fit raises at once; fit waits for reads in progress."""
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        me = threading.get_ident()
+        with self._guard:
+            if self._fit_thread is not None:
+                where = "in another thread" if self._fit_thread != me else "(from its callback)"
+                raise RuntimeError(f"Network.fit is already running {where}")
+            self._fit_thread = me
+        try:
+            with self._guard:  # reads in progress in other threads finish first
+                self._guard.wait_for(lambda: self._readers == 0)
+            return fit(self, *args, **kwargs)
+        finally:
+            with self._guard:
+                self._fit_thread = None
+
+    return wrapper
+
+
+def _reader(what: str, in_fit_callback: bool = True):
+    """Wrap a method that reads the network's state in :meth:`Network._reading`."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            with self._reading(what, in_fit_callback):
+                return method(self, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 class Network:
@@ -60,6 +105,20 @@ class Network:
         Cost of every epoch trained so far (over all calls of :meth:`fit`).
     epochs : int
         Epochs trained so far.
+
+    Notes
+    -----
+    Threads: the core trains without the GIL, so separate networks train in parallel from
+    several threads, with bitwise the results of training them one after another. One network
+    is not shared with a running ``fit``: while it runs, calling ``fit``, ``predict``,
+    ``predict_proba``, ``parameters``, ``optimizer_state`` or ``save``, or copying or pickling
+    the network, from another thread raises :class:`RuntimeError` at once (it never reads
+    half-updated parameters); ``fit`` itself first waits for those calls already running in
+    other threads. Any number of threads may predict with one network at the same time. A
+    ``fit`` callback runs between epochs with the loop paused: there ``predict``,
+    ``predict_proba`` and ``parameters`` see the current parameters, while ``save``,
+    ``optimizer_state``, copying and a nested ``fit`` raise :class:`RuntimeError` (epochs,
+    costs and optimizer counts are brought up to date only when ``fit`` returns).
 
     Examples
     --------
@@ -139,78 +198,186 @@ class Network:
         return net
 
     def save(self, path) -> None:
-        """Write the network to a ``.npz`` file (no pickle).
+        """Write the network to a ``.npz`` file (a zip of ``.npy`` arrays; no pickle).
 
-        The archive holds: ``format`` ("nncore.Network"), ``format_version`` (1),
-        ``layers_dims``, ``hidden_activation``, ``output``, ``dtype``, ``seed``, ``theta``
-        (the flat parameters ``W1, b1, W2, b2, ...`` in C order), ``optimizer`` (name of the
-        optimizer whose state follows, or "" if none), ``v`` and ``s`` (its moments, same
-        layout as ``theta``, possibly empty), ``t`` (Adam's step count), ``step`` (steps
-        taken, keys the dropout masks), ``epochs`` and ``costs``.
+        The file is written under exactly ``path`` (``str`` or path-like; unlike
+        :func:`numpy.savez`, no ``.npz`` is appended), atomically: the data go to a
+        temporary file in the same directory, which then replaces ``path`` in one step, so an
+        interrupted save leaves either the old file or none, never a partial one. A missing
+        directory raises :class:`FileNotFoundError`.
+
+        The archive holds exactly these members: ``format`` ("nncore.Network"),
+        ``format_version`` (1), ``layers_dims``, ``hidden_activation``, ``output``, ``dtype``,
+        ``seed``, ``theta`` (the flat parameters ``W1, b1, W2, b2, ...`` in C order),
+        ``optimizer`` (name of the optimizer whose state follows, or "" if none), ``v`` and
+        ``s`` (its moments, same layout as ``theta``; empty when the optimizer has none),
+        ``t`` (Adam's step count), ``step`` (steps taken, keys the dropout masks), ``epochs``
+        and ``costs`` (float64, one per epoch).
         """
-        empty = np.zeros(0, self.dtype)
-        np.savez(
-            os.fspath(path),
-            format=np.str_(FORMAT),
-            format_version=np.int64(FORMAT_VERSION),
-            layers_dims=np.asarray(self.layers_dims, dtype=np.int64),
-            hidden_activation=np.str_(self.hidden_activation),
-            output=np.str_(self.output),
-            dtype=np.str_(self.dtype.name),
-            seed=np.int64(self.seed),
-            theta=self._theta,
-            optimizer=np.str_(self._optimizer or ""),
-            v=self._v if self._v is not None else empty,
-            s=self._s if self._s is not None else empty,
-            t=np.int64(self._t),
-            step=np.int64(self._step),
-            epochs=np.int64(self.epochs),
-            costs=self.costs,
-        )
+        with self._reading("save", in_fit_callback=False):
+            empty = np.zeros(0, self.dtype)
+            arrays = {
+                "format": np.str_(FORMAT),
+                "format_version": np.int64(FORMAT_VERSION),
+                "layers_dims": np.asarray(self.layers_dims, dtype=np.int64),
+                "hidden_activation": np.str_(self.hidden_activation),
+                "output": np.str_(self.output),
+                "dtype": np.str_(self.dtype.name),
+                "seed": np.int64(self.seed),
+                "theta": self._theta,
+                "optimizer": np.str_(self._optimizer or ""),
+                "v": self._v if self._v is not None else empty,
+                "s": self._s if self._s is not None else empty,
+                "t": np.int64(self._t),
+                "step": np.int64(self._step),
+                "epochs": np.int64(self.epochs),
+                "costs": np.asarray(self.costs, dtype=np.float64),
+            }
+            _write_atomically(os.fspath(path), arrays)
 
     @classmethod
     def load(cls, path) -> Network:
-        """Read a network written by :meth:`save` (``allow_pickle=False``)."""
-        with np.load(os.fspath(path), allow_pickle=False) as f:
-            missing = {"format", "format_version", "layers_dims", "theta"} - set(f.files)
-            if missing or str(f["format"]) != FORMAT:
-                raise ValueError(f"{path} is not an nncore.Network file (missing {missing})")
-            if int(f["format_version"]) != FORMAT_VERSION:
+        """Read a network written by :meth:`save`.
+
+        Nothing in the file is trusted: every member's ``.npy`` header (dtype, shape, size) is
+        checked against what the format requires before its data are read, so no object is
+        unpickled and no declared size is allocated. A file that is not exactly what
+        :meth:`save` writes -- truncated, corrupted (the zip's CRC is checked), with missing
+        or unknown members, wrong dtypes or shapes, invalid choices or counts, or another
+        ``format_version`` -- raises :class:`ValueError` naming the path and the problem.
+        Non-finite parameters or costs are kept as saved (a diverged network loads back as
+        it was). A missing file raises :class:`FileNotFoundError`.
+        """
+        name = os.fspath(path)
+        with open(name, "rb") as f:
+            try:
+                with zipfile.ZipFile(f) as zf:
+                    return cls._from_archive(_Archive(zf, os.fstat(f.fileno()).st_size))
+            except _FileError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+                    TypeError, KeyError, NotImplementedError, RuntimeError, OverflowError,
+                    SyntaxError, zlib.error, struct.error) as exc:  # fmt: skip
                 raise ValueError(
-                    f"{path} has format_version {int(f['format_version'])}, "
-                    f"this nncore reads {FORMAT_VERSION}"
-                )
-            net = cls.__new__(cls)
-            net._configure(
-                [int(d) for d in f["layers_dims"]],
-                str(f["hidden_activation"]),
-                str(f["output"]),
-                str(f["dtype"]),
-                int(f["seed"]),
+                    f"{name}: not a readable nncore.Network file ({type(exc).__name__}: {exc})"
+                ) from exc
+
+    @classmethod
+    def _from_archive(cls, a: _Archive) -> Network:
+        names = a.names()
+        if "format" not in names:
+            raise _FileError(f"not an nncore.Network file (members: {sorted(names)})")
+        if (fmt := a.string("format")) != FORMAT:
+            raise _FileError(f"not an nncore.Network file (format {fmt!r})")
+        if (version := a.integer("format_version")) != FORMAT_VERSION:
+            raise _FileError(f"format_version {version}, this nncore reads {FORMAT_VERSION}")
+        if names != set(MEMBERS):
+            raise _FileError(
+                f"members must be exactly {list(MEMBERS)}; missing "
+                f"{sorted(set(MEMBERS) - names)}, unknown {sorted(names - set(MEMBERS))}"
             )
-            n = n_parameters(net.layers_dims)
-            theta = f["theta"]
-            if theta.shape != (n,) or theta.dtype != net.dtype:
-                raise ValueError(f"{path}: theta must have shape ({n},) and dtype {net.dtype}")
-            net._theta = theta.copy()
-            optimizer = str(f["optimizer"])
-            if optimizer:
-                net._optimizer = chk.choice(optimizer, "optimizer", OPTIMIZER_CODES)
-                net._v = f["v"].copy() if optimizer != "gd" else None
-                net._s = f["s"].copy() if optimizer == "adam" else None
-                for name, arr in (("v", net._v), ("s", net._s)):
-                    if arr is not None and (arr.shape != (n,) or arr.dtype != net.dtype):
-                        raise ValueError(f"{path}: {name} must have theta's shape and dtype")
-            net._t = int(f["t"])
-            net._step = int(f["step"])
-            net.epochs = int(f["epochs"])
-            net.costs = f["costs"].astype(np.float64)
+        dtype = a.string("dtype")
+        if dtype not in ("float64", "float32"):
+            raise _FileError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        dims = a.array("layers_dims", "iu", None)
+        net = cls.__new__(cls)
+        try:
+            net._configure(
+                [int(d) for d in dims], a.string("hidden_activation"), a.string("output"),
+                dtype, a.integer("seed"),
+            )  # fmt: skip
+        except (TypeError, ValueError) as exc:
+            raise _FileError(str(exc)) from None
+        optimizer = a.string("optimizer")
+        if optimizer not in ("", *OPTIMIZER_CODES):
+            raise _FileError(
+                f"optimizer must be one of {('', *OPTIMIZER_CODES)}, got {optimizer!r}"
+            )
+        t, step, epochs = (a.integer(k, low=0) for k in ("t", "step", "epochs"))
+        if t > step or (t and optimizer != "adam") or (not optimizer and step + epochs):
+            raise _FileError(
+                f"inconsistent counts: t={t}, step={step}, epochs={epochs}, optimizer={optimizer!r}"
+            )
+        if net.seed + epochs >= 2**32:
+            raise _FileError(f"seed + epochs must be < 2**32, got {net.seed} + {epochs}")
+        n = n_parameters(net.layers_dims)
+        net._theta = a.array("theta", "f", (n,), net.dtype.itemsize)
+        sizes = {"v": n if optimizer in ("momentum", "adam") else 0,
+                 "s": n if optimizer == "adam" else 0}  # fmt: skip
+        v, s = (a.array(k, "f", (sizes[k],), net.dtype.itemsize) for k in ("v", "s"))
+        net._optimizer = optimizer or None
+        net._v = v if sizes["v"] else None
+        net._s = s if sizes["s"] else None
+        net._t, net._step, net.epochs = t, step, epochs
+        net.costs = a.array("costs", "f", (epochs,), 8)
         return net
+
+    # -----------------------------------------------------------------------------------------
+    # Threads: one fit at a time, and nobody reads the state while fit writes it
+    # -----------------------------------------------------------------------------------------
+
+    def __new__(cls, *args, **kwargs):
+        # Here rather than in __init__ so that every way of making a Network (load,
+        # from_parameters, copy, pickle) gets its own guard.
+        self = super().__new__(cls)
+        self._init_guard()
+        return self
+
+    def _init_guard(self) -> None:
+        self._guard = threading.Condition(threading.Lock())
+        self._fit_thread = None  # ident of the thread running fit
+        self._readers = 0  # calls reading the state outside fit
+
+    @contextlib.contextmanager
+    def _reading(self, what: str, in_fit_callback: bool = True):
+        """Read the state: refused while fit runs in another thread (the core writes the
+        parameters in place without the GIL), and from fit's own callback unless
+        ``in_fit_callback`` (there the loop is paused: the parameters are consistent, but
+        epochs, costs and optimizer counts are brought up to date only when fit returns)."""
+        me = threading.get_ident()
+        with self._guard:
+            owner = self._fit_thread
+            if owner is not None and owner != me:
+                raise RuntimeError(
+                    f"Network.{what} called while Network.fit is running in another thread; "
+                    "wait for fit to return (or use a copy made before)"
+                )
+            if owner is not None and not in_fit_callback:
+                raise RuntimeError(
+                    f"Network.{what} cannot be called from a fit callback: epochs, costs and "
+                    "the optimizer state are brought up to date only when fit returns"
+                )
+            counted = owner is None
+            if counted:
+                self._readers += 1
+        try:
+            yield
+        finally:
+            if counted:
+                with self._guard:
+                    self._readers -= 1
+                    if self._readers == 0:
+                        self._guard.notify_all()
+
+    def __getstate__(self) -> dict:
+        with self._reading("__getstate__ (copy or pickle)", in_fit_callback=False):
+            state = {k: v for k, v in self.__dict__.items()
+                     if k not in ("_guard", "_fit_thread", "_readers")}  # fmt: skip
+            # Copies: a shallow copy.copy must not share the buffers fit writes in place.
+            for key in ("_theta", "_v", "_s"):
+                if state.get(key) is not None:
+                    state[key] = state[key].copy()
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._init_guard()
 
     # -----------------------------------------------------------------------------------------
     # Training
     # -----------------------------------------------------------------------------------------
 
+    @_fitting
     def fit(
         self,
         X,
@@ -365,12 +532,14 @@ class Network:
         )
         return A[-1]
 
+    @_reader("predict_proba")
     def predict_proba(self, X) -> np.ndarray:
         """Output probabilities: ``sigmoid`` ``(n_L, m)``, or ``softmax`` columns summing to 1."""
         if self.output == "identity":
             raise ValueError("predict_proba needs output='sigmoid' or 'softmax'; use predict")
         return self._forward(X)
 
+    @_reader("predict")
     def predict(self, X) -> np.ndarray:
         """Class labels (sigmoid: ``A > 0.5`` as 0/1; softmax: the argmax, shape ``(1, m)``)
         or, for ``output="identity"``, the predicted values."""
@@ -382,11 +551,13 @@ class Network:
         return A
 
     @property
+    @_reader("parameters")
     def parameters(self) -> dict[str, np.ndarray]:
         """The parameters as a course dict ``{"W1", "b1", ...}`` (copies)."""
         return unflatten(self._theta, self.layers_dims)
 
     @property
+    @_reader("optimizer_state", in_fit_callback=False)
     def optimizer_state(self) -> dict:
         """The optimizer's state: ``optimizer``, ``t`` and the moments as course dicts."""
         state = {"optimizer": self._optimizer, "t": self._t}
@@ -402,3 +573,129 @@ class Network:
             f"output={self.output!r}, dtype={self.dtype.name!r}, seed={self.seed}) "
             f"# {self.epochs} epochs trained"
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The file format: writing atomically, reading without trusting the file
+# ---------------------------------------------------------------------------------------------
+
+MEMBERS = ("format", "format_version", "layers_dims", "hidden_activation", "output", "dtype",
+           "seed", "theta", "optimizer", "v", "s", "t", "step", "epochs", "costs")  # fmt: skip
+# Longest string member accepted (characters); the real ones are at most 14.
+MAX_STRING = 64
+
+
+class _FileError(Exception):
+    """What is wrong with a file being loaded; becomes a ValueError naming the path."""
+
+
+def _write_atomically(path: str, arrays: dict) -> None:
+    """``np.savez`` into a fresh temporary file next to ``path``, synced, then renamed over
+    ``path`` (``os.replace`` is atomic on POSIX and Windows)."""
+    directory, base = os.path.split(path)
+    directory = directory or "."
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            errno.ENOENT, f"cannot save the network: directory {directory!r} does not exist", path
+        )
+    while True:
+        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        try:
+            # O_EXCL: never write through someone else's file; mode 0o666 lets the umask decide
+            # the permissions, as for any new file.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         0o666)  # fmt: skip
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class _Archive:
+    """The members of a zip of ``.npy`` files, each read only after its header has been
+    checked: no pickle, and no declared size is believed before it is compared with what the
+    format expects and what the file can hold."""
+
+    def __init__(self, zf: zipfile.ZipFile, file_size: int):
+        self.zf = zf
+        self.file_size = file_size
+        self.infos = {}
+        for info in zf.infolist():
+            name = info.filename.removesuffix(".npy")
+            if name in self.infos or not info.filename.endswith(".npy"):
+                raise _FileError(
+                    f"not an nncore.Network file (unexpected or repeated zip member "
+                    f"{info.filename!r})"
+                )
+            self.infos[name] = info
+
+    def names(self) -> set[str]:
+        return set(self.infos)
+
+    def string(self, name: str) -> str:
+        return str(self.array(name, "U", (), None)[()])
+
+    def integer(self, name: str, low: int | None = None) -> int:
+        value = int(self.array(name, "iu", (), None)[()])
+        if low is not None and value < low:
+            raise _FileError(f"{name} must be >= {low}, got {value}")
+        if value >= 2**63:
+            raise _FileError(f"{name} must be < 2**63, got {value}")
+        return value
+
+    def array(self, name: str, kinds: str, shape, itemsize=None) -> np.ndarray:
+        """Member ``name`` as a native-byte-order array of a dtype kind in ``kinds`` (and
+        ``itemsize`` bytes, if given) and shape ``shape`` (``None``: any 1-D)."""
+        info = self.infos[name]
+        if info.flag_bits & 0x1:
+            raise _FileError(f"{name}: encrypted zip member")
+        if info.compress_type == zipfile.ZIP_STORED:
+            plausible = info.file_size == info.compress_size
+        else:  # deflate expands at most ~1032 times; other methods are refused by zipfile
+            plausible = info.file_size <= 1100 * info.compress_size + 4096
+        if not plausible or info.header_offset + info.compress_size > self.file_size:
+            raise _FileError(
+                f"{name}: zip member declares {info.file_size} bytes, more than the file holds"
+            )
+        with self.zf.open(info) as fp:
+            version = np.lib.format.read_magic(fp)
+            if version == (1, 0):
+                dims, _, dt = np.lib.format.read_array_header_1_0(fp)
+            elif version == (2, 0):
+                dims, _, dt = np.lib.format.read_array_header_2_0(fp)
+            else:
+                raise _FileError(f"{name}: unsupported .npy version {version}")
+            want = f"dtype kind {kinds!r}" + (f" of {itemsize} bytes" if itemsize else "")
+            if (
+                dt.kind not in kinds or dt.hasobject or dt.fields is not None
+                or dt.subdtype is not None or (itemsize is not None and dt.itemsize != itemsize)
+                or (dt.kind == "U" and dt.itemsize > 4 * MAX_STRING)
+            ):  # fmt: skip
+                raise _FileError(f"{name} must have {want}, got dtype {dt.str!r}")
+            if shape is None:
+                if len(dims) != 1:
+                    raise _FileError(f"{name} must be 1-D, got shape {dims}")
+            elif dims != shape:
+                raise _FileError(f"{name} must have shape {shape}, got {dims}")
+            count = 1
+            for d in dims:
+                count *= d
+            nbytes = count * dt.itemsize
+            if info.file_size != fp.tell() + nbytes:
+                raise _FileError(
+                    f"{name}: header declares {nbytes} bytes of data, the member holds "
+                    f"{info.file_size - fp.tell()}"
+                )
+            data = fp.read(nbytes)
+            if len(data) != nbytes or fp.read(1):
+                raise _FileError(f"{name}: truncated member")
+        return np.frombuffer(data, dt, count).reshape(dims).astype(dt.newbyteorder("="))
