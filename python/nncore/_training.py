@@ -3,9 +3,12 @@ and interruption around one call into the core, and the course-exact ``model``."
 
 from __future__ import annotations
 
+import numbers
 import sys
 import time
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +24,7 @@ from ._mirror import (
 
 OUTPUTS = {"sigmoid": 0, "softmax": 1, "identity": 2}
 DECAYS = {"update_lr": update_lr, "schedule_lr_decay": schedule_lr_decay}
+MAX_INT64 = 2**63 - 1
 # How often the core hands control back to check for Ctrl-C and update a progress bar.
 HOOK_SECONDS = 0.05
 
@@ -30,6 +34,7 @@ class TrainingInterrupted(UserWarning):
 
 
 def n_parameters(dims: list[int]) -> int:
+    """Number of weights and biases of a network with layer sizes ``dims``."""
     return sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
 
 
@@ -64,9 +69,20 @@ def learning_rates(lr0: float, first_epoch: int, num_epochs: int, decay, decay_r
         for i in range(num_epochs):
             k = first_epoch + i
             if k > 0:
-                rates[i] = decay(lr0, k - 1, decay_rate)
-        if not (np.isfinite(rates).all() and (rates >= 0).all()):
-            raise ValueError("decay produced a negative or non-finite learning rate")
+                rate = decay(lr0, k - 1, decay_rate)
+                if isinstance(rate, (bool, np.bool_)) or not isinstance(rate, numbers.Real):
+                    raise TypeError(
+                        f"decay must return a real number, got {type(rate).__name__} "
+                        f"for epoch {k - 1}"
+                    )
+                rates[i] = rate
+        bad = ~(np.isfinite(rates) & (rates > 0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(
+                "decay produced a non-positive or non-finite learning rate: "
+                f"{rates[i]!r} for epoch {first_epoch + i - 1}"
+            )
     return rates
 
 
@@ -173,8 +189,9 @@ def run(
 def check_hyperparameters(
     learning_rate, beta, beta1, beta2, epsilon, lambd, keep_prob, decay_rate
 ) -> dict:
+    """The checked hyperparameters as floats, by name (``ValueError``/``TypeError`` if bad)."""
     return {
-        "learning_rate": chk.real(learning_rate, "learning_rate", low=0.0),
+        "learning_rate": chk.learning_rate(learning_rate),
         "beta": chk.real(beta, "beta", 0.0, 1.0, high_open=True),
         "beta1": chk.real(beta1, "beta1", 0.0, 1.0, high_open=True),
         "beta2": chk.real(beta2, "beta2", 0.0, 1.0, high_open=True),
@@ -204,7 +221,7 @@ def model(
     decay_rate: float = 1.0,
     hidden_activation: str = "relu",
     print_cost: bool = False,
-):
+) -> tuple[dict[str, np.ndarray], list[float]]:
     """Train the network with the whole loop in one call into the core.
 
     Same arguments and results as :func:`nncore.reference.model`, and the same numbers: the
@@ -215,23 +232,84 @@ def model(
     dropout masks come from the core's Philox generator (fresh each step, reproducible; not
     numpy's), and the dtype of ``X`` (float64 or float32) is the dtype of the training.
 
-    Ctrl-C stops training within a fraction of a second: a :class:`TrainingInterrupted`
-    warning is issued and the parameters and costs reached so far are returned.
-    ``print_cost`` prints every 1000 epochs as the course does.
+    Arguments are checked as in the rest of the mirror: ``X`` must be a finite float64 or
+    float32 numpy array (integer arrays are refused with ``TypeError``, as everywhere in the
+    mirror; :class:`nncore.Network` converts instead) of shape ``(layers_dims[0], m)``,
+    ``m >= 1``; ``Y`` holds labels 0 or 1 (integer or float) of shape ``(layers_dims[-1], m)``;
+    ``learning_rate > 0``, ``0 <= beta, beta1, beta2 < 1``, ``epsilon > 0``, ``lambd >= 0``,
+    ``0 < keep_prob <= 1``, ``decay_rate >= 0``, all finite; ``num_epochs >= 0`` and
+    ``mini_batch_size >= 1`` integers. A bad argument raises ``ValueError`` or ``TypeError``
+    naming it.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Input, shape ``(n_x, m)``, float64 or float32 (sets the dtype of the training).
+    Y : numpy.ndarray
+        Labels 0/1, shape ``(n_L, m)`` (the course: ``(1, m)``).
+    layers_dims : list of int
+        ``[n_x, n_1, ..., n_L]``.
+    optimizer : {"gd", "momentum", "adam"}, optional
+        Update rule.
+    learning_rate : float, optional
+        Initial learning rate.
+    mini_batch_size : int or None, optional
+        Minibatch size; ``None`` for full-batch gradient descent (one step per epoch).
+    beta : float, optional
+        Momentum coefficient.
+    beta1, beta2, epsilon : float, optional
+        Adam hyperparameters.
+    num_epochs : int, optional
+        Passes over the data.
+    initialization : {"he", "xavier", "random", "zeros", "deep"} or dict, optional
+        Initializer of the course (seed 3), or a parameter dict to start from (copied).
+    lambd : float, optional
+        L2 regularization strength.
+    keep_prob : float, optional
+        Dropout keep probability of the hidden units, in ``(0, 1]``.
+    decay : {None, "update_lr", "schedule_lr_decay"} or callable, optional
+        Learning-rate schedule ``decay(learning_rate0, epoch, decay_rate)``, applied after
+        each epoch.
+    decay_rate : float, optional
+        Passed to ``decay``.
+    hidden_activation : {"relu", "tanh"}, optional
+        Activation of the hidden layers.
+    print_cost : bool, optional
+        Print the cost every 1000 epochs, as the course does.
+
+    Returns
+    -------
+    parameters : dict of numpy.ndarray
+        The trained ``W1, b1, ..., WL, bL``, in the dtype of ``X``.
+    costs : list of float
+        One cost per epoch (for minibatches the epoch's summed cost divided by ``m``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        On bad input, naming the argument, before anything reaches the core.
+
+    Warns
+    -----
+    TrainingInterrupted
+        When Ctrl-C stops training (within a fraction of a second); the parameters and costs
+        reached so far are returned.
     """
     dt = chk.compute_dtype(X)
     dims = chk.layers_dims(layers_dims)
     X = chk.array2d(X, "X", dt, rows=dims[0])
-    m = X.shape[1]
-    Y = chk.array2d(Y, "Y", dt, rows=dims[-1], cols=m, cast=True)
+    m = chk.examples(X)
+    Y = chk.labels(Y, "Y", dt, dims[-1], m)
+    chk.flag(print_cost, "print_cost")
     chk.choice(optimizer, "optimizer", OPTIMIZER_CODES)
     chk.choice(hidden_activation, "hidden_activation", HIDDEN)
     hp = check_hyperparameters(
         learning_rate, beta, beta1, beta2, epsilon, lambd, keep_prob, decay_rate
     )
-    num_epochs = chk.integer(num_epochs, "num_epochs", low=0)
+    num_epochs = chk.integer(num_epochs, "num_epochs", low=0, high=MAX_INT64)
     if mini_batch_size is not None:
-        mini_batch_size = chk.integer(mini_batch_size, "mini_batch_size", low=1)
+        # Sizes >= m all mean one batch of everything: clipping keeps the core's long in range.
+        mini_batch_size = min(chk.integer(mini_batch_size, "mini_batch_size", low=1), m)
     decay_fn = decay_function(decay)
 
     if isinstance(initialization, dict):
@@ -265,7 +343,7 @@ def model(
     return unflatten(theta, dims), [float(c) for c in costs]
 
 
-def elapsed(fn, *args, **kwargs):
+def elapsed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
     """``(result, seconds)`` of one call (for the course job and benchmarks)."""
     start = time.perf_counter()
     result = fn(*args, **kwargs)
