@@ -4,13 +4,24 @@
 Differences from the reference, all deliberate:
 
 - float32 and float64: the dtype of ``X`` (or of the parameters, where there is no ``X``) is
-  the dtype of every result; inputs of another dtype are refused with ``TypeError``.
+  the dtype of every result. Data arrays (``X``, ``AL``, parameters, gradients, optimizer
+  state, caches) of another dtype, integer arrays and lists included, are refused with
+  ``TypeError`` in every function of this module (no silent promotion: unlike
+  :class:`nncore.Network`, which converts ``X`` and ``Y`` to its dtype). Labels (``Y``, ``y``)
+  and masks may be integer or float and are converted to the compute dtype. Bool, complex,
+  object and string arrays are refused everywhere.
+- Fortran-ordered and non-contiguous arrays are accepted and copied once to C order; the
+  results equal those of the C-ordered arrays.
 - No global random state: the initializers draw from a private ``numpy.random.RandomState``
   seeded like the course (same numbers, nothing reseeded behind the caller's back), and the
   dropout masks come from the core's Philox generator keyed by ``seed``.
   ``forward_propagation_with_dropout`` also accepts the reference's masks (``masks=``) and then
   reproduces the reference.
-- Every argument is checked before it reaches the core (see ``_validate``).
+- Every argument is checked before it reaches the core (see ``_validate`` for the policy):
+  a ``ValueError`` or ``TypeError`` names the argument, the expected and the actual value.
+  Inputs the reference would turn into silently wrong numbers are refused: NaN or inf in
+  data or parameters, ``m = 0``, labels other than 0/1, ``AL`` outside ``[0, 1]``, extra
+  parameter keys, ``learning_rate <= 0``.
 """
 
 from __future__ import annotations
@@ -27,12 +38,9 @@ from ._types import LayerCache
 HIDDEN = {"relu": 0, "tanh": 1}
 OPTIMIZER_CODES = {"gd": 0, "momentum": 1, "adam": 2}
 
-# Pure bookkeeping is shared with the reference (no arithmetic to speed up).
-dictionary_to_vector = _ref.dictionary_to_vector
-vector_to_dictionary = _ref.vector_to_dictionary
-gradients_to_vector = _ref.gradients_to_vector
-update_lr = _ref.update_lr
-schedule_lr_decay = _ref.schedule_lr_decay
+MAX_SEED = 2**32 - 1  # numpy's RandomState and the core's MT19937 take 32-bit seeds
+MAX_UINT64 = 2**64 - 1
+MAX_INT64 = 2**63 - 1
 
 
 def core_for(dtype: np.dtype):
@@ -45,26 +53,105 @@ def _hidden_code(hidden_activation: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# Bookkeeping: the reference's code (no arithmetic to speed up), behind the mirror's checks
+# ---------------------------------------------------------------------------------------------
+
+
+def _param_dtype(parameters, name: str = "parameters") -> np.dtype:
+    chk.num_layers(parameters, name)
+    return chk.compute_dtype(parameters["W1"], f"{name}['W1']")
+
+
+def _parameter_shapes(parameters, name: str = "parameters") -> list[tuple[int, int]]:
+    """Shapes of W1, b1, W2, ... after checking keys, dtype and consistency (not values)."""
+    dt = _param_dtype(parameters, name)
+    L = chk.num_layers(parameters, name)
+    prev = None
+    shapes = []
+    for l in range(1, L + 1):
+        Wl = chk.array2d(parameters[f"W{l}"], f"{name}['W{l}']", dt, cols=prev, finite=False)
+        bl = parameters[f"b{l}"]
+        chk.array2d(bl, f"{name}['b{l}']", dt, rows=Wl.shape[0], cols=1, finite=False)
+        shapes += [Wl.shape, (Wl.shape[0], 1)]
+        prev = Wl.shape[0]
+    return shapes
+
+
+def dictionary_to_vector(parameters: dict):
+    """Flatten ``W1, b1, W2, ...`` into one column vector ``(n_parameters, 1)`` and the key of
+    each entry (as the reference). The parameters' shapes and dtype are checked, not values."""
+    _parameter_shapes(parameters)
+    return _ref.dictionary_to_vector(parameters)
+
+
+def vector_to_dictionary(theta, layers_dims) -> dict[str, np.ndarray]:
+    """Unflatten ``theta`` (any shape with one entry per parameter; float64 or float32) into
+    ``{"W1", "b1", ...}`` of ``layers_dims`` (copies, ``theta``'s dtype); see the reference."""
+    dims = chk.layers_dims(layers_dims)
+    chk.compute_dtype(theta, "theta")
+    return _ref.vector_to_dictionary(theta, dims)
+
+
+def gradients_to_vector(gradients: dict) -> np.ndarray:
+    """Flatten ``dW1, db1, dW2, ...`` into one column vector (other keys are ignored)."""
+    if not isinstance(gradients, dict):
+        kind = type(gradients).__name__
+        raise TypeError(f"gradients must be a dict of dW1, db1, ..., got {kind}")
+    L = 0
+    while f"dW{L + 1}" in gradients:
+        L += 1
+    chk.gradient_keys(gradients, "gradients", max(L, 1))
+    for key in (f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"):
+        chk.real_array(gradients[key], f"gradients[{key!r}]")
+    return _ref.gradients_to_vector(gradients)
+
+
+def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float:
+    """``learning_rate0 / (1 + decay_rate * epoch_num)`` (see the reference)."""
+    lr0 = chk.learning_rate(learning_rate0, "learning_rate0")
+    epoch = chk.integer(epoch_num, "epoch_num", low=0)
+    rate = chk.real(decay_rate, "decay_rate", low=0.0)
+    return _ref.update_lr(lr0, epoch, rate)
+
+
+def schedule_lr_decay(
+    learning_rate0: float, epoch_num: int, decay_rate: float, time_interval: int = 1000
+) -> float:
+    """``learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))``."""
+    lr0 = chk.learning_rate(learning_rate0, "learning_rate0")
+    epoch = chk.integer(epoch_num, "epoch_num", low=0)
+    rate = chk.real(decay_rate, "decay_rate", low=0.0)
+    interval = chk.integer(time_interval, "time_interval", low=1)
+    return _ref.schedule_lr_decay(lr0, epoch, rate, interval)
+
+
+# ---------------------------------------------------------------------------------------------
 # Activations and initializers
 # ---------------------------------------------------------------------------------------------
 
 
 def sigmoid(z):
-    """Logistic sigmoid ``1 / (1 + exp(-z))`` (dtype preserved); see the reference."""
-    z = np.asarray(z)
+    """Logistic sigmoid ``1 / (1 + exp(-z))`` (dtype preserved); see the reference.
+
+    ``z`` is any real array-like (numpy only, no core call); bool, complex, object and string
+    input is refused with ``TypeError``.
+    """
+    z = chk.real_array(z, "z")
     with np.errstate(over="ignore"):
         return 1 / (1 + np.exp(-z))
 
 
 def relu(z):
-    """``max(0, z)`` element-wise (dtype preserved)."""
-    return np.maximum(0, np.asarray(z))
+    """``max(0, z)`` element-wise (dtype preserved; real array-like input, as ``sigmoid``)."""
+    return np.maximum(0, chk.real_array(z, "z"))
 
 
 def _initialize(layers_dims, seed, scale, dtype) -> dict[str, np.ndarray]:
     dims = chk.layers_dims(layers_dims)
     dt = chk.float_dtype(dtype)
-    rng = None if seed is None else np.random.RandomState(chk.integer(seed, "seed", low=0))
+    rng = None
+    if seed is not None:
+        rng = np.random.RandomState(chk.integer(seed, "seed", low=0, high=MAX_SEED))
     if rng is None:
         rng = np.random.RandomState()
     parameters = {}
@@ -112,12 +199,12 @@ def initialize_parameters_deep(layers_dims, seed=3, dtype="float64"):
 
 def initialize_velocity(parameters: dict) -> dict[str, np.ndarray]:
     """Zero velocity ``{"dW1", "db1", ...}`` in the parameters' dtype."""
-    L = chk.num_layers(parameters)
+    dt = _param_dtype(parameters)
+    W, _ = chk.parameters_list(parameters, dt)
     out = {}
-    for l in range(1, L + 1):
-        for p in ("W", "b"):
-            arr = np.asarray(parameters[f"{p}{l}"])
-            out[f"d{p}{l}"] = np.zeros(arr.shape, dtype=arr.dtype)
+    for l, Wl in enumerate(W, start=1):
+        out[f"dW{l}"] = np.zeros(Wl.shape, dtype=dt)
+        out[f"db{l}"] = np.zeros((Wl.shape[0], 1), dtype=dt)
     return out
 
 
@@ -131,13 +218,20 @@ def initialize_adam(parameters: dict) -> tuple[dict, dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _forward(X, parameters, hidden_activation, keep_prob, mask_mode, masks, seed, step):
+def _data_and_parameters(X, parameters):
+    """Checked ``X`` (float, finite, ``m >= 1``) and the parameters in its dtype."""
     dt = chk.compute_dtype(X)
     X = chk.array2d(X, "X", dt)
+    chk.examples(X)
     W, b = chk.parameters_list(parameters, dt, n_x=X.shape[0])
+    return X, W, b
+
+
+def _forward(X, parameters, hidden_activation, keep_prob, mask_mode, masks, seed, step):
+    X, W, b = _data_and_parameters(X, parameters)
     hidden = _hidden_code(hidden_activation)
     L = len(W)
-    Z, A, D, Adrop = core_for(dt).forward(
+    Z, A, D, Adrop = core_for(X.dtype).forward(
         X, W, b, hidden, 0, keep_prob, mask_mode, masks, seed, step
     )
     caches = []
@@ -187,25 +281,29 @@ def forward_propagation_with_dropout(
         As the reference; the hidden layers' caches carry their mask ``D``.
     """
     kp = chk.keep_prob(keep_prob)
-    seed = 0 if seed is None else chk.integer(seed, "seed", low=0)
+    seed = 0 if seed is None else chk.integer(seed, "seed", low=0, high=MAX_UINT64)
     if masks is None:
         return _forward(X, parameters, hidden_activation, kp, 2, [], seed, 0)
-    dt = chk.compute_dtype(X)
-    L = chk.num_layers(parameters)
-    if not isinstance(masks, (list, tuple)) or len(masks) != L - 1:
-        raise ValueError(f"masks must be a list of {L - 1} arrays (one per hidden layer)")
+    X, W, _ = _data_and_parameters(X, parameters)
+    L = len(W)
+    if not isinstance(masks, (list, tuple)):
+        raise TypeError(f"masks must be a list of {L - 1} arrays, got {type(masks).__name__}")
+    if len(masks) != L - 1:
+        raise ValueError(
+            f"masks must be a list of {L - 1} arrays (one per hidden layer), got {len(masks)}"
+        )
     checked = []
     for l, D in enumerate(masks, start=1):
-        rows = np.shape(parameters[f"W{l}"])[0]
-        D = chk.array2d(D, f"masks[{l - 1}]", dt, rows=rows, cols=np.shape(X)[-1], cast=True)
+        name = f"masks[{l - 1}]"
+        D = chk.array2d(D, name, X.dtype, rows=W[l - 1].shape[0], cols=X.shape[1], cast=True)
         if not np.isin(D, (0, 1)).all():
-            raise ValueError(f"masks[{l - 1}] must contain only 0 and 1")
+            raise ValueError(f"{name} must contain only 0 and 1")
         checked.append(D)
     return _forward(X, parameters, hidden_activation, kp, 1, checked, seed, 0)
 
 
 def _labels(Y, dt, rows, cols, name="Y"):
-    return chk.array2d(Y, name, dt, rows=rows, cols=cols, cast=True)
+    return chk.labels(Y, name, dt, rows, cols)
 
 
 def compute_cost(AL, Y) -> float:
@@ -216,15 +314,24 @@ def compute_cost(AL, Y) -> float:
     """
     dt = chk.compute_dtype(AL, "AL")
     AL = chk.array2d(AL, "AL", dt, finite=False)
+    chk.examples(AL, "AL")
     if np.isnan(AL).any():
         raise ValueError("AL contains NaN")
+    if (AL < 0).any() or (AL > 1).any():
+        raise ValueError(
+            f"AL must hold probabilities in [0, 1], got values in [{AL.min()}, {AL.max()}]"
+        )
     Y = _labels(Y, dt, AL.shape[0], AL.shape[1])
     return core_for(dt).cost(0, AL, Y)
 
 
-def _sum_squared_weights(parameters, dt) -> float:
-    L = chk.num_layers(parameters)
-    W = [chk.array2d(parameters[f"W{l}"], f"parameters['W{l}']", dt) for l in range(1, L + 1)]
+def _sum_squared_weights(parameters, dt, n_out) -> float:
+    W, _ = chk.parameters_list(parameters, dt)
+    if W[-1].shape[0] != n_out:
+        L = len(W)
+        raise ValueError(
+            f"parameters['W{L}'] must have {n_out} rows (one per row of AL), got {W[-1].shape}"
+        )
     kernels = core_for(dt)
     return sum(kernels.sum_squares(Wl) for Wl in W)
 
@@ -233,8 +340,9 @@ def compute_cost_with_regularization(AL, Y, parameters: dict, lambd: float) -> f
     """Cross-entropy plus ``(1/m) (lambd/2) sum_l ||Wl||_F^2``, on the core."""
     lambd = chk.real(lambd, "lambd", low=0.0)
     cross_entropy = compute_cost(AL, Y)
-    m = np.shape(Y)[1]
-    return cross_entropy + (1 / m) * (lambd / 2) * _sum_squared_weights(parameters, AL.dtype)
+    m = AL.shape[1]
+    squares = _sum_squared_weights(parameters, AL.dtype, AL.shape[0])
+    return cross_entropy + (1 / m) * (lambd / 2) * squares
 
 
 def _check_caches(caches, name="caches") -> int:
@@ -250,16 +358,16 @@ def _backward(X, Y, caches, lambd=0.0, keep_prob=1.0, use_masks=False):
     L = _check_caches(caches)
     dt = chk.compute_dtype(X)
     X = chk.array2d(X, "X", dt)
-    m = X.shape[1]
+    m = chk.examples(X)
     hidden = caches[0].activation if L > 1 else "relu"
     hidden_code = _hidden_code(hidden)
     W, Aprev, Z, A, D = [], [], [], [], []
     for l, c in enumerate(caches, start=1):
-        n = np.shape(c.W)[0]
         W.append(chk.array2d(c.W, f"caches[{l - 1}].W", dt))
-        Aprev.append(chk.array2d(c.A_prev, f"caches[{l - 1}].A_prev", dt, cols=m, finite=False))
-        Z.append(chk.array2d(c.Z, f"caches[{l - 1}].Z", dt, rows=n, cols=m, finite=False))
-        A.append(chk.array2d(c.A, f"caches[{l - 1}].A", dt, rows=n, cols=m, finite=False))
+        n = W[-1].shape[0]
+        Aprev.append(chk.array2d(c.A_prev, f"caches[{l - 1}].A_prev", dt, cols=m))
+        Z.append(chk.array2d(c.Z, f"caches[{l - 1}].Z", dt, rows=n, cols=m))
+        A.append(chk.array2d(c.A, f"caches[{l - 1}].A", dt, rows=n, cols=m))
         if use_masks and l < L:
             if c.D is None:
                 raise ValueError(f"caches[{l - 1}].D is None: expected the dropout mask")
@@ -269,6 +377,11 @@ def _backward(X, Y, caches, lambd=0.0, keep_prob=1.0, use_masks=False):
                 f"caches[{l - 1}].activation is {c.activation!r}, expected {hidden!r} "
                 "(one hidden activation for all hidden layers)"
             )
+    if caches[-1].activation != "sigmoid":
+        raise ValueError(
+            f"caches[{L - 1}].activation is {caches[-1].activation!r}, expected 'sigmoid' "
+            "(the output layer)"
+        )
     if Aprev[0] is not X and not np.array_equal(Aprev[0], X):
         raise ValueError("X does not match caches[0].A_prev (the input of the forward pass)")
     Y = _labels(Y, dt, A[-1].shape[0], m)
@@ -311,23 +424,27 @@ def gradient_check_n(
     Returns ``||grad - gradapprox|| / (||grad|| + ||gradapprox||)``. In float32 the
     differences are dominated by rounding; check gradients in float64.
     """
-    dt = chk.compute_dtype(X)
     epsilon = chk.real(epsilon, "epsilon", low=0.0, low_open=True)
     lambd = chk.real(lambd, "lambd", low=0.0)
-    L = chk.num_layers(parameters)
-    dims = [np.shape(X)[0]] + [np.shape(parameters[f"W{l}"])[0] for l in range(1, L + 1)]
+    chk.flag(print_msg, "print_msg")
+    _hidden_code(hidden_activation)
+    X, W, _ = _data_and_parameters(X, parameters)
+    dt = X.dtype
+    _labels(Y, dt, W[-1].shape[0], X.shape[1])
+    L = len(W)
+    dims = [X.shape[0]] + [Wl.shape[0] for Wl in W]
+    chk.gradient_keys(gradients, "gradients", L)
+    for key in (f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"):
+        target = np.shape(parameters[key[1:]])
+        g = chk.array2d(gradients[key], f"gradients[{key!r}]", dt)
+        if g.shape != target:
+            raise ValueError(
+                f"gradients has {key!r} of shape {g.shape}, expected {target} (the shape of "
+                f"parameters[{key[1:]!r}])"
+            )
     theta, _ = dictionary_to_vector(parameters)
     theta = theta.astype(dt)
-    if not isinstance(gradients, dict):
-        raise TypeError(f"gradients must be a dict of dW1, db1, ..., got {type(gradients)}")
-    for key in (f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"):
-        if key not in gradients:
-            raise ValueError(f"gradients is missing {key!r}")
     grad = gradients_to_vector(gradients)
-    if grad.shape[0] != theta.shape[0]:
-        raise ValueError(
-            f"gradients has {grad.shape[0]} elements, expected {theta.shape[0]} (one per parameter)"
-        )
 
     def cost_at(th):
         params = {k: a.astype(dt, copy=False) for k, a in vector_to_dictionary(th, dims).items()}
@@ -360,35 +477,29 @@ def gradient_check_n(
 
 
 def _optimizer_lists(parameters, grads, states, dt):
-    L = chk.num_layers(parameters)
+    W, b = chk.parameters_list(parameters, dt)
+    L = len(W)
+    chk.gradient_keys(grads, "grads", L)
+    for sname, state in states:
+        chk.gradient_keys(state, sname, L)
     keys = [k for l in range(1, L + 1) for k in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}"))]
-    P, G = [], []
+    P = [a.copy() for pair in zip(W, b) for a in pair]
+    G = []
     S = [[] for _ in states]
-    for p, g in keys:
-        Pk = chk.array2d(parameters[p], f"parameters[{p!r}]", dt)
-        P.append(Pk.copy())
-        if g not in grads:
-            raise ValueError(f"grads is missing {g!r}")
-        G.append(chk.array2d(grads[g], f"grads[{g!r}]", dt, rows=Pk.shape[0], cols=Pk.shape[1]))
+    for (_, g), Pk in zip(keys, P):
+        rows, cols = Pk.shape
+        G.append(chk.array2d(grads[g], f"grads[{g!r}]", dt, rows=rows, cols=cols))
         for (sname, state), out in zip(states, S):
-            if not isinstance(state, dict) or g not in state:
-                raise ValueError(f"{sname} is missing {g!r}")
-            out.append(
-                chk.array2d(
-                    state[g], f"{sname}[{g!r}]", dt, rows=Pk.shape[0], cols=Pk.shape[1]
-                ).copy()
-            )
+            Sk = chk.array2d(state[g], f"{sname}[{g!r}]", dt, rows=rows, cols=cols).copy()
+            if sname == "s" and (Sk < 0).any():
+                raise ValueError(f"s[{g!r}] must be >= 0 (a running mean of squares)")
+            out.append(Sk)
     return keys, P, G, S
-
-
-def _param_dtype(parameters) -> np.dtype:
-    chk.num_layers(parameters)
-    return chk.compute_dtype(parameters["W1"], "parameters['W1']")
 
 
 def update_parameters_with_gd(parameters: dict, grads: dict, learning_rate: float):
     """One gradient-descent step on the core; returns new parameters (inputs untouched)."""
-    lr = chk.real(learning_rate, "learning_rate", low=0.0)
+    lr = chk.learning_rate(learning_rate)
     dt = _param_dtype(parameters)
     keys, P, G, _ = _optimizer_lists(parameters, grads, [], dt)
     core_for(dt).update(0, P, G, [], [], lr, 0.0, 0.0, 0.0, 0.0, 0)
@@ -399,7 +510,7 @@ def update_parameters_with_momentum(
     parameters: dict, grads: dict, v: dict, beta: float, learning_rate: float
 ):
     """One momentum step on the core; returns ``(parameters, v)`` (inputs untouched)."""
-    lr = chk.real(learning_rate, "learning_rate", low=0.0)
+    lr = chk.learning_rate(learning_rate)
     beta = chk.real(beta, "beta", 0.0, 1.0, high_open=True)
     dt = _param_dtype(parameters)
     keys, P, G, (V,) = _optimizer_lists(parameters, grads, [("v", v)], dt)
@@ -419,8 +530,8 @@ def update_parameters_with_adam(
     epsilon: float = 1e-8,
 ):
     """One Adam step on the core; returns ``(parameters, v, s, v_corrected, s_corrected)``."""
-    t = chk.integer(t, "t", low=1)
-    lr = chk.real(learning_rate, "learning_rate", low=0.0)
+    t = chk.integer(t, "t", low=1, high=MAX_INT64)
+    lr = chk.learning_rate(learning_rate)
     beta1 = chk.real(beta1, "beta1", 0.0, 1.0, high_open=True)
     beta2 = chk.real(beta2, "beta2", 0.0, 1.0, high_open=True)
     epsilon = chk.real(epsilon, "epsilon", low=0.0, low_open=True)
@@ -443,18 +554,19 @@ def random_mini_batches(X, Y, mini_batch_size: int = 64, seed: int | None = 0):
     """The course's shuffled minibatches, with the permutation computed by the core's copy of
     numpy's legacy MT19937 (``np.random.seed(seed); np.random.permutation(m)``), so the global
     generator is left alone. ``seed=None`` draws a fresh seed from numpy's global generator.
+
+    ``X`` is a finite float64/float32 ``(n_x, m)`` array with ``m >= 1``; ``Y`` any finite
+    real 2-D array with ``m`` columns, returned in its own dtype (as the reference).
     """
     mini_batch_size = chk.integer(mini_batch_size, "mini_batch_size", low=1)
-    if not isinstance(X, np.ndarray) or X.ndim != 2:
-        raise ValueError(f"X must be a 2-D numpy array, got {type(X).__name__}")
-    m = X.shape[1]
-    if not isinstance(Y, np.ndarray) or Y.shape[-1] != m:
-        raise ValueError(f"Y must have {m} columns (one per example of X), got {np.shape(Y)}")
+    X = chk.array2d(X, "X", chk.compute_dtype(X))
+    m = chk.examples(X)
+    if not isinstance(Y, np.ndarray):
+        raise TypeError(f"Y must be a numpy array, got {type(Y).__name__}")
+    chk.array2d(Y, "Y", np.dtype(np.float64), cols=m, cast=True)
     if seed is None:
         seed = int(np.random.randint(0, 2**31))  # noqa: NPY002
-    seed = chk.integer(seed, "seed", low=0)
-    if seed >= 2**32:
-        raise ValueError(f"seed must be < 2**32, got {seed}")
+    seed = chk.integer(seed, "seed", low=0, high=MAX_SEED)
     permutation = _core.numpy_permutation(seed, m)
     shuffled_X = X[:, permutation]
     shuffled_Y = Y[:, permutation].reshape((Y.shape[0], m))
@@ -469,9 +581,7 @@ def predict(X, y, parameters: dict, hidden_activation: str = "relu"):
     """Labels ``AL > 0.5`` from the core's forward pass, and the accuracy against ``y``."""
     AL, _ = forward_propagation(X, parameters, hidden_activation)
     p = (AL > 0.5).astype(np.int64)
-    y = np.asarray(y)
-    if y.shape != p.shape:
-        raise ValueError(f"y must have shape {p.shape}, got {y.shape}")
+    y = _labels(y, AL.dtype, p.shape[0], p.shape[1], name="y")
     return p, float(np.mean(p == y))
 
 

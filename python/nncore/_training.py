@@ -81,7 +81,7 @@ def learning_rates(lr0: float, first_epoch: int, num_epochs: int, decay, decay_r
             i = int(np.argmax(bad))
             raise ValueError(
                 "decay produced a non-positive or non-finite learning rate: "
-                f"{rates[i]!r} for epoch {first_epoch + i - 1}"
+                f"{float(rates[i])!r} for epoch {first_epoch + i - 1}"
             )
     return rates
 

@@ -1,27 +1,65 @@
-"""Argument checks shared by the mirror and the Network API.
+"""Argument checks shared by the mirror, ``nncore.model`` and ``nncore.Network``.
 
-Every public entry point checks its inputs here before anything reaches the C++ core, and
-raises ``TypeError`` (wrong kind or dtype) or ``ValueError`` (wrong shape or value) with a
-message naming the argument, what was expected and what was given.
+Every public entry point checks its inputs here before anything reaches the C++ core (which
+re-checks the shapes it relies on, but accepts only C-contiguous arrays of its exact dtype and
+never converts). A bad argument raises ``TypeError`` (wrong kind or dtype) or ``ValueError``
+(wrong shape or value) with a message that names the argument, the expected and the actual
+value. The policy, the same for every function of a face:
+
+dtypes
+    *Mirror and* ``model``: the data arrays (``X``, ``AL``, parameters, gradients, optimizer
+    state, caches) must be numpy arrays of dtype float64 or float32, all of one dtype (the
+    dtype of ``X``, or of ``parameters["W1"]`` where there is no ``X``, picks the kernels);
+    anything else, integer arrays and lists included, is refused with ``TypeError``: there is
+    no silent promotion. Labels (``Y``, ``y``) and dropout masks may also be integer arrays;
+    they are converted once to the compute dtype.
+    ``Network``: ``X`` and ``Y`` may be any real array-like (lists, integer or float arrays of
+    any width) and are converted once to the network's dtype.
+    Both faces refuse bool, complex, object, string and other non-numeric arrays.
+layout
+    Any memory layout is accepted: Fortran-ordered and non-contiguous (strided) arrays are
+    copied once to C order before the core is entered, and give bit-for-bit the result of the
+    C-ordered array (tested). C-contiguous arrays of the right dtype are passed without a copy.
+values
+    ``X``, ``Y``, parameters, gradients, optimizer state and caches must be finite (no NaN or
+    inf); ``AL`` must lie in ``[0, 1]`` (exactly 0 or 1 is allowed: the course's cost is then
+    ``inf``); labels of a sigmoid output must be 0 or 1; Adam's ``s`` must be ``>= 0``. Data
+    must hold at least one example (``m >= 1``) and every layer at least one unit. The pure
+    bookkeeping functions (``dictionary_to_vector``, ``vector_to_dictionary``,
+    ``gradients_to_vector``) check structure and shapes, not values, so a diverged network's
+    parameters can still be read.
+dicts
+    A parameter dict has exactly the string keys ``W1, b1, ..., WL, bL`` with consistent
+    shapes; a missing or extra key (``"W3"`` in a 2-layer dict, ``1``) is refused. Gradient-like
+    dicts (``grads``, ``v``, ``s``, ``gradients``) need ``dW1, db1, ..., dWL, dbL`` with the
+    parameters' shapes; ``dW``/``db`` keys of a layer beyond ``L`` are refused, other string
+    keys (the course's ``dA1``, ``dZ2``, ...) are ignored, as the reference ignores them.
+numbers
+    Hyperparameters are real numbers (Python or numpy scalars; ``bool`` is refused), finite,
+    in their documented range; counts are integers (``bool`` and ``float`` refused).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import re
 
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+# Widest layer accepted: keeps every size product the core forms far from overflow.
+MAX_WIDTH = 2**31 - 1
+_GRAD_KEY = re.compile(r"d[Wb](\d+)\Z")
 
 
 def float_dtype(dtype, name: str = "dtype") -> np.dtype:
     """``np.float64`` or ``np.float32`` from a dtype-like, else ``TypeError``."""
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):
         dt = None
-    if dt not in FLOAT_DTYPES:
+    if dt is None or not any(dt == f for f in FLOAT_DTYPES):
         raise TypeError(f"{name} must be float64 or float32, got {dtype!r}")
     return dt
 
@@ -30,9 +68,20 @@ def compute_dtype(X, name: str = "X") -> np.dtype:
     """The dtype the computation runs in: that of ``X``, which must be float32 or float64."""
     dt = getattr(X, "dtype", None)
     if not isinstance(X, np.ndarray) or dt not in FLOAT_DTYPES:
-        kind = f"array of dtype {dt}" if dt is not None else type(X).__name__
+        kind = f"array of dtype {dt}" if isinstance(X, np.ndarray) else type(X).__name__
         raise TypeError(f"{name} must be a numpy array of dtype float64 or float32, got {kind}")
     return dt
+
+
+def real_array(a, name: str) -> np.ndarray:
+    """``a`` as a numpy array of real numbers (integer or float), else ``TypeError``."""
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError) as exc:  # ragged nested lists, for one
+        raise TypeError(f"{name} must be an array of real numbers, got {type(a).__name__}") from exc
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers (integer or float), got dtype {arr.dtype}")
+    return arr
 
 
 def array2d(
@@ -47,12 +96,13 @@ def array2d(
     """A C-contiguous 2-D array of ``dtype`` (no copy when it already is one).
 
     ``cast=True`` converts real numbers of another dtype (labels given as integers, say);
-    otherwise the dtype must already be ``dtype``.
+    otherwise the dtype must already be ``dtype``. Bool, complex, object and string arrays are
+    refused either way.
     """
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(a).__name__}")
     if a.dtype != dtype:
-        if not cast or a.dtype.kind not in "biuf":
+        if not cast or a.dtype.kind not in "iuf":
             raise TypeError(f"{name} must have dtype {dtype}, got {a.dtype}")
         a = a.astype(dtype)
     if a.ndim != 2:
@@ -65,10 +115,44 @@ def array2d(
     return np.ascontiguousarray(a)
 
 
+def examples(a: np.ndarray, name: str = "X") -> int:
+    """Number of examples ``m`` (columns) of a checked 2-D array: at least one."""
+    m = a.shape[1]
+    if m < 1:
+        raise ValueError(f"{name} must hold at least one example (column), got shape {a.shape}")
+    return m
+
+
+def binary(Y: np.ndarray, name: str = "Y") -> np.ndarray:
+    """``Y`` itself, after checking that every label is 0 or 1 (a sigmoid output's targets)."""
+    bad = (Y != 0) & (Y != 1)
+    if bad.any():
+        raise ValueError(
+            f"{name} must hold labels 0 or 1 (sigmoid output), got {Y[bad].flat[0]!r} "
+            f"({int(bad.sum())} of {Y.size} entries)"
+        )
+    return Y
+
+
+def labels(Y, name: str, dtype: np.dtype, rows, cols, sigmoid: bool = True) -> np.ndarray:
+    """Checked targets: integer or float array, finite, 0/1 when ``sigmoid``, in ``dtype``."""
+    Y = array2d(Y, name, dtype, rows=rows, cols=cols, cast=True)
+    return binary(Y, name) if sigmoid else Y
+
+
+def _check_keys(d: dict, name: str) -> None:
+    for key in d:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings, got {key!r} ({type(key).__name__})")
+
+
 def num_layers(parameters, name: str = "parameters") -> int:
-    """Number of layers L of a course parameter dict (keys W1, b1, ..., WL, bL)."""
+    """Number of layers L of a course parameter dict: exactly the keys W1, b1, ..., WL, bL."""
     if not isinstance(parameters, dict):
-        raise TypeError(f"{name} must be a dict of W1, b1, ..., WL, bL, got {type(parameters)}")
+        raise TypeError(
+            f"{name} must be a dict of W1, b1, ..., WL, bL, got {type(parameters).__name__}"
+        )
+    _check_keys(parameters, name)
     L = 0
     while f"W{L + 1}" in parameters:
         L += 1
@@ -77,7 +161,25 @@ def num_layers(parameters, name: str = "parameters") -> int:
     for l in range(1, L + 1):
         if f"b{l}" not in parameters:
             raise ValueError(f"{name} is missing 'b{l}' (it has W1..W{L})")
+    extra = sorted(set(parameters) - {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"})
+    if extra:
+        raise ValueError(f"{name} has unexpected keys {extra}: expected exactly W1..W{L}, b1..b{L}")
     return L
+
+
+def gradient_keys(d, name: str, L: int) -> None:
+    """A dict holding ``dW1, db1, ..., dWL, dbL`` and no ``dW``/``db`` key beyond layer L."""
+    if not isinstance(d, dict):
+        raise TypeError(f"{name} must be a dict of dW1, db1, ..., got {type(d).__name__}")
+    _check_keys(d, name)
+    for l in range(1, L + 1):
+        for key in (f"dW{l}", f"db{l}"):
+            if key not in d:
+                raise ValueError(f"{name} is missing {key!r}")
+    for key in d:
+        match = _GRAD_KEY.match(key)
+        if match and not 1 <= int(match.group(1)) <= L:
+            raise ValueError(f"{name} has unexpected key {key!r}: the parameters have {L} layer(s)")
 
 
 def parameters_list(
@@ -89,6 +191,10 @@ def parameters_list(
     prev = n_x
     for l in range(1, L + 1):
         Wl = array2d(parameters[f"W{l}"], f"{name}['W{l}']", dtype, rows=None, cols=prev)
+        if min(Wl.shape) < 1:
+            raise ValueError(
+                f"{name}['W{l}'] must have at least one row and column, got {Wl.shape}"
+            )
         bl = array2d(parameters[f"b{l}"], f"{name}['b{l}']", dtype, rows=Wl.shape[0], cols=1)
         W.append(Wl)
         b.append(bl)
@@ -97,8 +203,8 @@ def parameters_list(
 
 
 def real(value, name: str, low=None, high=None, low_open=False, high_open=False) -> float:
-    """A finite real number in the given range."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """A finite real number in the given range (``bool`` refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     v = float(value)
     bad = not math.isfinite(v)
@@ -113,14 +219,27 @@ def real(value, name: str, low=None, high=None, low_open=False, high_open=False)
     return v
 
 
-def integer(value, name: str, low: int | None = None) -> int:
-    """An integer (Python or numpy) ``>= low``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+def integer(value, name: str, low: int | None = None, high: int | None = None) -> int:
+    """An integer (Python or numpy; ``bool`` refused) in ``[low, high]``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     v = int(value)
     if low is not None and v < low:
         raise ValueError(f"{name} must be >= {low}, got {v}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} must be <= {high}, got {v}")
     return v
+
+
+def flag(value, name: str) -> bool:
+    """A bool (Python or numpy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def learning_rate(value, name: str = "learning_rate") -> float:
+    return real(value, name, low=0.0, low_open=True)
 
 
 def keep_prob(value) -> float:
@@ -128,19 +247,20 @@ def keep_prob(value) -> float:
 
 
 def choice(value, name: str, options) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {tuple(options)}, got {value!r}")
     if value not in options:
         raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}")
     return value
 
 
 def layers_dims(value, name: str = "layers_dims") -> list[int]:
-    """``[n_x, n_1, ..., n_L]``: at least two positive integers."""
-    try:
-        dims = [integer(d, f"{name}[{i}]", low=1) for i, d in enumerate(value)]
-    except TypeError as exc:
-        if not hasattr(value, "__iter__"):
-            raise TypeError(f"{name} must be a list of positive integers, got {value!r}") from exc
-        raise
+    """``[n_x, n_1, ..., n_L]``: at least two integers in ``[1, MAX_WIDTH]``."""
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a list of positive integers, got {value!r}")
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got an array of shape {value.shape}")
+    dims = [integer(d, f"{name}[{i}]", low=1, high=MAX_WIDTH) for i, d in enumerate(value)]
     if len(dims) < 2:
         raise ValueError(f"{name} must have at least 2 entries [n_x, ..., n_L], got {value!r}")
     return dims

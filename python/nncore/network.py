@@ -159,9 +159,7 @@ class Network:
         self.dtype = chk.float_dtype(dtype)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**31)
-        self.seed = chk.integer(seed, "seed", low=0)
-        if self.seed >= 2**31:
-            raise ValueError(f"seed must be < 2**31, got {seed}")
+        self.seed = chk.integer(seed, "seed", low=0, high=2**31 - 1)
         self.costs = np.zeros(0)
         self.epochs = 0
         self._optimizer = None
@@ -186,12 +184,10 @@ class Network:
         The dtype of ``parameters["W1"]`` (float64 or float32) sets the network's; the arrays
         are copied.
         """
-        L = chk.num_layers(parameters)
+        chk.num_layers(parameters)
         dtype = chk.compute_dtype(parameters["W1"], "parameters['W1']")
-        W1 = parameters["W1"]
-        if W1.ndim != 2:
-            raise ValueError(f"parameters['W1'] must be 2-D, got shape {W1.shape}")
-        dims = [W1.shape[1]] + [np.shape(parameters[f"W{l}"])[0] for l in range(1, L + 1)]
+        W, _ = chk.parameters_list(parameters, dtype)
+        dims = [W[0].shape[1]] + [Wl.shape[0] for Wl in W]
         net = cls.__new__(cls)
         net._configure(dims, hidden_activation, output, dtype, seed)
         net._theta = flatten(parameters, net.layers_dims, net.dtype).copy()
@@ -403,12 +399,15 @@ class Network:
         Parameters
         ----------
         X : array_like
-            Input, shape ``(n_x, m)``; converted to the network's dtype.
+            Input, shape ``(n_x, m)`` with ``m >= 1``, finite: any real array-like (lists,
+            integer or float arrays of any order and strides), converted once to the network's
+            dtype; bool, complex, object and string arrays are refused with ``TypeError``.
         Y : array_like
-            Targets (see ``output`` in the class docstring).
+            Targets (see ``output`` in the class docstring), converted like ``X``; labels of a
+            ``"sigmoid"`` output must be 0 or 1.
         optimizer : {"adam", "momentum", "gd"}, optional
         learning_rate : float, optional
-            Initial learning rate (>= 0).
+            Initial learning rate (> 0).
         mini_batch_size : int or None, optional
             Examples per minibatch (shuffled every epoch); ``None`` for full batch.
         num_epochs : int, optional
@@ -445,10 +444,14 @@ class Network:
         hp = check_hyperparameters(
             learning_rate, beta, beta1, beta2, epsilon, lambd, keep_prob, decay_rate
         )
-        num_epochs = chk.integer(num_epochs, "num_epochs", low=0)
+        num_epochs = chk.integer(num_epochs, "num_epochs", low=0, high=2**63 - 1)
         if mini_batch_size is not None:
-            mini_batch_size = chk.integer(mini_batch_size, "mini_batch_size", low=1)
-        callback_every = chk.integer(callback_every, "callback_every", low=1)
+            # Sizes >= m all mean one batch of everything: clipping keeps the core's long in range.
+            mini_batch_size = min(
+                chk.integer(mini_batch_size, "mini_batch_size", low=1), X.shape[1]
+            )
+        callback_every = chk.integer(callback_every, "callback_every", low=1, high=2**63 - 1)
+        progress = chk.flag(progress, "progress")
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         rates = learning_rates(
@@ -491,15 +494,14 @@ class Network:
     # -----------------------------------------------------------------------------------------
 
     def _input(self, X) -> np.ndarray:
-        X = np.asarray(X)
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
-        return chk.array2d(X, "X", self.dtype, rows=self.layers_dims[0], cast=True)
+        """``X`` converted once to a C-ordered ``(n_x, m)`` array of the network's dtype."""
+        X = chk.real_array(X, "X")
+        X = chk.array2d(X, "X", self.dtype, rows=self.layers_dims[0], cast=True)
+        chk.examples(X)
+        return X
 
     def _targets(self, Y, m: int) -> np.ndarray:
-        Y = np.asarray(Y)
-        if Y.dtype.kind not in "biuf":
-            raise TypeError(f"Y must hold real numbers, got dtype {Y.dtype}")
+        Y = chk.real_array(Y, "Y")
         n_out = self.layers_dims[-1]
         if Y.ndim == 1:
             Y = Y.reshape(1, -1)
@@ -515,7 +517,7 @@ class Network:
             one_hot = np.zeros((n_out, m), dtype=self.dtype)
             one_hot[labels.astype(np.int64), np.arange(m)] = 1
             return one_hot
-        return chk.array2d(Y, "Y", self.dtype, rows=n_out, cols=m, cast=True)
+        return chk.labels(Y, "Y", self.dtype, n_out, m, sigmoid=self.output == "sigmoid")
 
     def _forward(self, X) -> np.ndarray:
         X = self._input(X)
