@@ -128,7 +128,7 @@ def binary(Y: np.ndarray, name: str = "Y") -> np.ndarray:
     bad = (Y != 0) & (Y != 1)
     if bad.any():
         raise ValueError(
-            f"{name} must hold labels 0 or 1 (sigmoid output), got {Y[bad].flat[0]!r} "
+            f"{name} must hold labels 0 or 1 (sigmoid output), got {Y[bad].flat[0].item()!r} "
             f"({int(bad.sum())} of {Y.size} entries)"
         )
     return Y
