@@ -163,7 +163,20 @@ def _initialize(layers_dims, seed, scale, dtype) -> dict[str, np.ndarray]:
 
 
 def initialize_parameters_zeros(layers_dims, dtype="float64") -> dict[str, np.ndarray]:
-    """All weights and biases zero (the course's symmetric initialization)."""
+    """All weights and biases zero (the course's symmetric initialization).
+
+    Parameters
+    ----------
+    layers_dims : list of int
+        ``[n_x, n_1, ..., n_L]``.
+    dtype : {"float64", "float32"}, optional
+        Dtype of the arrays.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``, all zero.
+    """
     dims = chk.layers_dims(layers_dims)
     dt = chk.float_dtype(dtype)
     parameters = {}
@@ -174,18 +187,65 @@ def initialize_parameters_zeros(layers_dims, dtype="float64") -> dict[str, np.nd
 
 
 def initialize_parameters_random(layers_dims, seed=3, dtype="float64"):
-    """``randn * 10`` weights, zero biases (same draws as the reference, no global state)."""
+    """``randn * 10`` weights, zero biases (same draws as the reference, no global state).
+
+    Parameters
+    ----------
+    layers_dims : list of int
+        ``[n_x, n_1, ..., n_L]``.
+    seed : int or None, optional
+        Seed of a private ``numpy.random.RandomState`` (the course's 3); ``None`` draws fresh.
+    dtype : {"float64", "float32"}, optional
+        Dtype of the arrays (float32 casts the float64 draws).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``.
+    """
     return _initialize(layers_dims, seed, lambda d, l: 10, dtype)
 
 
 def initialize_parameters_he(layers_dims, seed=3, dtype="float64"):
-    """He initialization ``randn * sqrt(2 / n_{l-1})`` (same draws as the reference)."""
+    """He initialization ``randn * sqrt(2 / n_{l-1})`` (same draws as the reference).
+
+    Parameters
+    ----------
+    layers_dims : list of int
+        ``[n_x, n_1, ..., n_L]``.
+    seed : int or None, optional
+        Seed of a private ``numpy.random.RandomState`` (the course's 3); ``None`` draws fresh.
+    dtype : {"float64", "float32"}, optional
+        Dtype of the arrays (float32 casts the float64 draws).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``.
+    """
     return _initialize(layers_dims, seed, lambda d, l: np.sqrt(2.0 / d[l - 1]), dtype)
 
 
 def initialize_parameters_xavier(layers_dims, seed=3, variant="course", dtype="float64"):
     """Xavier initialization (same draws as the reference): ``randn * sqrt(1 / n_{l-1})``, or
-    with ``variant="glorot"`` ``randn * sqrt(2 / (n_{l-1} + n_l))``."""
+    with ``variant="glorot"`` ``randn * sqrt(2 / (n_{l-1} + n_l))``.
+
+    Parameters
+    ----------
+    layers_dims : list of int
+        ``[n_x, n_1, ..., n_L]``.
+    seed : int or None, optional
+        Seed of a private ``numpy.random.RandomState`` (the course's 3); ``None`` draws fresh.
+    variant : {"course", "glorot"}, optional
+        Scale of the weights (see above).
+    dtype : {"float64", "float32"}, optional
+        Dtype of the arrays (float32 casts the float64 draws).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``.
+    """
     chk.choice(variant, "variant", ("course", "glorot"))
     if variant == "course":
         return _initialize(layers_dims, seed, lambda d, l: np.sqrt(1.0 / d[l - 1]), dtype)
@@ -193,12 +253,38 @@ def initialize_parameters_xavier(layers_dims, seed=3, variant="course", dtype="f
 
 
 def initialize_parameters_deep(layers_dims, seed=3, dtype="float64"):
-    """Small random weights ``randn * 0.01`` (same draws as the reference)."""
+    """Small random weights ``randn * 0.01`` (same draws as the reference).
+
+    Parameters
+    ----------
+    layers_dims : list of int
+        ``[n_x, n_1, ..., n_L]``.
+    seed : int or None, optional
+        Seed of a private ``numpy.random.RandomState`` (the course's 3); ``None`` draws fresh.
+    dtype : {"float64", "float32"}, optional
+        Dtype of the arrays (float32 casts the float64 draws).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``.
+    """
     return _initialize(layers_dims, seed, lambda d, l: 0.01, dtype)
 
 
 def initialize_velocity(parameters: dict) -> dict[str, np.ndarray]:
-    """Zero velocity ``{"dW1", "db1", ...}`` in the parameters' dtype."""
+    """Zero velocity for momentum, as the reference.
+
+    Parameters
+    ----------
+    parameters : dict of numpy.ndarray
+        ``{"W1", "b1", ..., "WL", "bL"}`` (float64 or float32).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"dW1", "db1", ...}``: zeros of the parameters' shapes and dtype.
+    """
     dt = _param_dtype(parameters)
     W, _ = chk.parameters_list(parameters, dt)
     out = {}
@@ -209,7 +295,18 @@ def initialize_velocity(parameters: dict) -> dict[str, np.ndarray]:
 
 
 def initialize_adam(parameters: dict) -> tuple[dict, dict]:
-    """Zero first and second moments for Adam, in the parameters' dtype."""
+    """Zero first and second moments for Adam, as the reference.
+
+    Parameters
+    ----------
+    parameters : dict of numpy.ndarray
+        ``{"W1", "b1", ..., "WL", "bL"}`` (float64 or float32).
+
+    Returns
+    -------
+    v, s : dict of numpy.ndarray
+        ``{"dW1", "db1", ...}`` each: zeros of the parameters' shapes and dtype.
+    """
     return initialize_velocity(parameters), initialize_velocity(parameters)
 
 
@@ -249,6 +346,22 @@ def forward_propagation(X, parameters: dict, hidden_activation: str = "relu"):
 
     Same arguments and results as :func:`nncore.reference.forward_propagation`; ``X`` and the
     parameters must share one dtype (float64 or float32), which the results keep.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Input, shape ``(n_x, m)``.
+    parameters : dict of numpy.ndarray
+        ``{"W1", "b1", ..., "WL", "bL"}``.
+    hidden_activation : {"relu", "tanh"}, optional
+        Activation of the hidden layers.
+
+    Returns
+    -------
+    AL : numpy.ndarray
+        Output probabilities, shape ``(n_L, m)``.
+    caches : list of LayerCache
+        One per layer, for the backward functions.
     """
     return _forward(X, parameters, hidden_activation, 1.0, 0, [], 0, 0)
 
@@ -311,6 +424,18 @@ def compute_cost(AL, Y) -> float:
 
     As the reference: a saturated output gives ``inf`` where the label disagrees; terms
     ``0 * log 0`` are skipped like ``np.nansum`` does.
+
+    Parameters
+    ----------
+    AL : numpy.ndarray
+        Probabilities in ``[0, 1]``, shape ``(n_L, m)``, float64 or float32.
+    Y : numpy.ndarray
+        Labels 0/1 of the same shape.
+
+    Returns
+    -------
+    float
+        The cost.
     """
     dt = chk.compute_dtype(AL, "AL")
     AL = chk.array2d(AL, "AL", dt, finite=False)
@@ -337,7 +462,22 @@ def _sum_squared_weights(parameters, dt, n_out) -> float:
 
 
 def compute_cost_with_regularization(AL, Y, parameters: dict, lambd: float) -> float:
-    """Cross-entropy plus ``(1/m) (lambd/2) sum_l ||Wl||_F^2``, on the core."""
+    """Cross-entropy plus ``(1/m) (lambd/2) sum_l ||Wl||_F^2``, on the core (see the reference).
+
+    Parameters
+    ----------
+    AL, Y : numpy.ndarray
+        As in :func:`compute_cost`.
+    parameters : dict of numpy.ndarray
+        The weights ``W1..WL`` (in ``AL``'s dtype) that are penalized; biases are not.
+    lambd : float
+        L2 strength (>= 0).
+
+    Returns
+    -------
+    float
+        The regularized cost.
+    """
     lambd = chk.real(lambd, "lambd", low=0.0)
     cross_entropy = compute_cost(AL, Y)
     m = AL.shape[1]
@@ -390,17 +530,60 @@ def _backward(X, Y, caches, lambd=0.0, keep_prob=1.0, use_masks=False):
 
 
 def backward_propagation(X, Y, caches) -> dict[str, np.ndarray]:
-    """Gradients of the cross-entropy cost on the core (see the reference)."""
+    """Gradients of the cross-entropy cost on the core (see the reference).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        The input of the forward pass, shape ``(n_x, m)``.
+    Y : numpy.ndarray
+        Labels 0/1, shape ``(n_L, m)``.
+    caches : list of LayerCache
+        From :func:`forward_propagation`.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"dW1", "db1", ..., "dWL", "dbL"}`` in ``X``'s dtype.
+    """
     return _backward(X, Y, caches)
 
 
 def backward_propagation_with_regularization(X, Y, caches, lambd: float):
-    """Gradients of the L2-regularized cost on the core: ``dWl`` gains ``(lambd/m) Wl``."""
+    """Gradients of the L2-regularized cost on the core: ``dWl`` gains ``(lambd/m) Wl``.
+
+    Parameters
+    ----------
+    X, Y, caches
+        As in :func:`backward_propagation`.
+    lambd : float
+        L2 strength (>= 0).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"dW1", "db1", ...}``.
+    """
     return _backward(X, Y, caches, lambd=chk.real(lambd, "lambd", low=0.0))
 
 
 def backward_propagation_with_dropout(X, Y, caches, keep_prob: float):
-    """Gradients through inverted dropout with the masks of the caches, on the core."""
+    """Gradients through inverted dropout with the masks of the caches, on the core.
+
+    Parameters
+    ----------
+    X, Y : numpy.ndarray
+        As in :func:`backward_propagation`.
+    caches : list of LayerCache
+        From :func:`forward_propagation_with_dropout`: the hidden layers carry their mask ``D``.
+    keep_prob : float
+        The keep probability of the forward pass, in ``(0, 1]``.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"dW1", "db1", ...}``.
+    """
     return _backward(X, Y, caches, keep_prob=chk.keep_prob(keep_prob), use_masks=True)
 
 
@@ -498,7 +681,22 @@ def _optimizer_lists(parameters, grads, states, dt):
 
 
 def update_parameters_with_gd(parameters: dict, grads: dict, learning_rate: float):
-    """One gradient-descent step on the core; returns new parameters (inputs untouched)."""
+    """One gradient-descent step ``W -= learning_rate * dW`` on the core (see the reference).
+
+    Parameters
+    ----------
+    parameters : dict of numpy.ndarray
+        ``{"W1", "b1", ...}`` (float64 or float32); not modified.
+    grads : dict of numpy.ndarray
+        ``{"dW1", "db1", ...}`` of the same shapes and dtype.
+    learning_rate : float
+        Step size.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        The updated parameters (new arrays).
+    """
     lr = chk.learning_rate(learning_rate)
     dt = _param_dtype(parameters)
     keys, P, G, _ = _optimizer_lists(parameters, grads, [], dt)
@@ -509,7 +707,24 @@ def update_parameters_with_gd(parameters: dict, grads: dict, learning_rate: floa
 def update_parameters_with_momentum(
     parameters: dict, grads: dict, v: dict, beta: float, learning_rate: float
 ):
-    """One momentum step on the core; returns ``(parameters, v)`` (inputs untouched)."""
+    """One momentum step on the core (see the reference); the inputs are not modified.
+
+    Parameters
+    ----------
+    parameters, grads : dict of numpy.ndarray
+        As in :func:`update_parameters_with_gd`.
+    v : dict of numpy.ndarray
+        Velocity ``{"dW1", "db1", ...}`` (from :func:`initialize_velocity`).
+    beta : float
+        Momentum coefficient, in ``[0, 1)``.
+    learning_rate : float
+        Step size.
+
+    Returns
+    -------
+    parameters, v : dict of numpy.ndarray
+        The updated parameters and velocity (new arrays).
+    """
     lr = chk.learning_rate(learning_rate)
     beta = chk.real(beta, "beta", 0.0, 1.0, high_open=True)
     dt = _param_dtype(parameters)
@@ -529,7 +744,24 @@ def update_parameters_with_adam(
     beta2: float = 0.999,
     epsilon: float = 1e-8,
 ):
-    """One Adam step on the core; returns ``(parameters, v, s, v_corrected, s_corrected)``."""
+    """One Adam step on the core (see the reference); the inputs are not modified.
+
+    Parameters
+    ----------
+    parameters, grads : dict of numpy.ndarray
+        As in :func:`update_parameters_with_gd`.
+    v, s : dict of numpy.ndarray
+        First and second moments ``{"dW1", "db1", ...}`` (from :func:`initialize_adam`).
+    t : int
+        Adam's step count after incrementing for this step (>= 1), for the bias correction.
+    learning_rate, beta1, beta2, epsilon : float, optional
+        Adam's hyperparameters.
+
+    Returns
+    -------
+    parameters, v, s, v_corrected, s_corrected : dict of numpy.ndarray
+        The updated parameters and moments, and the bias-corrected moments of this step.
+    """
     t = chk.integer(t, "t", low=1, high=MAX_INT64)
     lr = chk.learning_rate(learning_rate)
     beta1 = chk.real(beta1, "beta1", 0.0, 1.0, high_open=True)
@@ -557,6 +789,22 @@ def random_mini_batches(X, Y, mini_batch_size: int = 64, seed: int | None = 0):
 
     ``X`` is a finite float64/float32 ``(n_x, m)`` array with ``m >= 1``; ``Y`` any finite
     real 2-D array with ``m`` columns, returned in its own dtype (as the reference).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Input, shape ``(n_x, m)``.
+    Y : numpy.ndarray
+        Labels, ``m`` columns.
+    mini_batch_size : int, optional
+        Examples per minibatch; the last one holds the ``m % mini_batch_size`` left over.
+    seed : int or None, optional
+        Shuffle seed, ``< 2**32``.
+
+    Returns
+    -------
+    list of tuple of numpy.ndarray
+        ``[(mini_batch_X, mini_batch_Y), ...]``, the columns in shuffled order.
     """
     mini_batch_size = chk.integer(mini_batch_size, "mini_batch_size", low=1)
     X = chk.array2d(X, "X", chk.compute_dtype(X))
@@ -578,7 +826,26 @@ def random_mini_batches(X, Y, mini_batch_size: int = 64, seed: int | None = 0):
 
 
 def predict(X, y, parameters: dict, hidden_activation: str = "relu"):
-    """Labels ``AL > 0.5`` from the core's forward pass, and the accuracy against ``y``."""
+    """Labels ``AL > 0.5`` from the core's forward pass, and the accuracy against ``y``.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Input, shape ``(n_x, m)``.
+    y : numpy.ndarray
+        True labels 0/1, shape ``(n_L, m)``.
+    parameters : dict of numpy.ndarray
+        ``{"W1", "b1", ...}`` in ``X``'s dtype.
+    hidden_activation : {"relu", "tanh"}, optional
+        Activation of the hidden layers.
+
+    Returns
+    -------
+    predictions : numpy.ndarray
+        Labels 0/1 as int64, shape ``(n_L, m)``.
+    accuracy : float
+        ``mean(predictions == y)``.
+    """
     AL, _ = forward_propagation(X, parameters, hidden_activation)
     p = (AL > 0.5).astype(np.int64)
     y = _labels(y, AL.dtype, p.shape[0], p.shape[1], name="y")
@@ -586,6 +853,21 @@ def predict(X, y, parameters: dict, hidden_activation: str = "relu"):
 
 
 def predict_dec(parameters: dict, X, hidden_activation: str = "relu"):
-    """Boolean predictions ``AL > 0.5`` (for decision-boundary plots), on the core."""
+    """Boolean predictions ``AL > 0.5`` (for decision-boundary plots), on the core.
+
+    Parameters
+    ----------
+    parameters : dict of numpy.ndarray
+        ``{"W1", "b1", ...}`` in ``X``'s dtype.
+    X : numpy.ndarray
+        Input, shape ``(n_x, m)``.
+    hidden_activation : {"relu", "tanh"}, optional
+        Activation of the hidden layers.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans, shape ``(n_L, m)``.
+    """
     AL, _ = forward_propagation(X, parameters, hidden_activation)
     return AL > 0.5
