@@ -587,7 +587,7 @@ def dictionary_to_vector(parameters: dict) -> tuple[np.ndarray, list[str]]:
     """
     L = _num_layers(parameters)
     vectors = []
-    keys = []
+    keys: list[str] = []
     for l in range(1, L + 1):
         for key in (f"W{l}", f"b{l}"):
             new_vector = np.reshape(parameters[key], (-1, 1))
@@ -1130,6 +1130,7 @@ def model(
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     _check_hidden_activation(hidden_activation)
+    decay_fn: Callable[[float, int, float], float] | None
     if isinstance(decay, str):
         if decay not in _DECAYS:
             raise ValueError(f"decay must be None, one of {DECAYS} or a callable, got {decay!r}")
