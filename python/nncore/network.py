@@ -657,13 +657,25 @@ class _Archive:
     def array(self, name: str, kinds: str, shape, itemsize=None) -> np.ndarray:
         """Member ``name`` as a native-byte-order array of a dtype kind in ``kinds`` (and
         ``itemsize`` bytes, if given) and shape ``shape`` (``None``: any 1-D)."""
+        try:
+            return self._array(name, kinds, shape, itemsize)
+        except _FileError:
+            raise
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, TypeError, KeyError,
+                NotImplementedError, RuntimeError, OverflowError, SyntaxError, zlib.error,
+                struct.error) as exc:  # fmt: skip
+            raise _FileError(f"{name}: unreadable ({type(exc).__name__}: {exc})") from exc
+
+    def _array(self, name, kinds, shape, itemsize) -> np.ndarray:
         info = self.infos[name]
         if info.flag_bits & 0x1:
             raise _FileError(f"{name}: encrypted zip member")
         if info.compress_type == zipfile.ZIP_STORED:
             plausible = info.file_size == info.compress_size
-        else:  # deflate expands at most ~1032 times; other methods are refused by zipfile
+        elif info.compress_type == zipfile.ZIP_DEFLATED:  # expands at most ~1032 times
             plausible = info.file_size <= 1100 * info.compress_size + 4096
+        else:  # bzip2 and lzma can expand far more: no bound to check the size against
+            raise _FileError(f"{name}: zip compression method {info.compress_type} not accepted")
         if not plausible or info.header_offset + info.compress_size > self.file_size:
             raise _FileError(
                 f"{name}: zip member declares {info.file_size} bytes, more than the file holds"
