@@ -481,3 +481,22 @@ def test_other_compression_methods_are_refused(tmp_path):
     members = {f"{k}.npy": _npy(v) for k, v in fields.items()}
     _write_zip(tmp_path / "bz2.npz", members, zipfile.ZIP_BZIP2)
     _refused(tmp_path / "bz2.npz", "format: zip compression method 12 not accepted")
+
+
+@pytest.mark.xfail(
+    reason="fit leaves epochs, costs, t and step behind theta when its callback raises "
+    "(the counts are committed only on a normal return); fix: commit them in a finally",
+    raises=AssertionError,
+)
+def test_fit_stopped_by_a_callback_exception_saves_a_consistent_network(tmp_path):
+    net, X, Y = _network(optimizer=None)
+    reference = _network(optimizer="adam", epochs=4)[0]
+
+    def callback(epoch, cost):
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        net.fit(X, Y, optimizer="adam", num_epochs=9, callback=callback, callback_every=4,
+                **TRAIN)  # fmt: skip
+    net.save(tmp_path / "n.npz")
+    assert _state(nncore.Network.load(tmp_path / "n.npz")) == _state(reference)
