@@ -182,10 +182,15 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
         return np.ascontiguousarray(X.T, dtype=self.network_.dtype)
 
+    def _raw(self, X_cols) -> np.ndarray:
+        """The network's output ``(n_outputs, m)`` through its public (thread-guarded) API."""
+        net = self.network_
+        return net.predict(X_cols) if net.output == "identity" else net.predict_proba(X_cols)
+
     def _output(self, X) -> np.ndarray:
         """The network's output for ``X`` in scikit-learn's layout ``(n_samples, n_outputs)``."""
         check_is_fitted(self)
-        return self.network_._forward(self._columns(X)).T
+        return self._raw(self._columns(X)).T
 
     # -----------------------------------------------------------------------------------------
     # Training
@@ -574,7 +579,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return X, y, Y
 
     def _validation_score(self, X_cols, y) -> float:
-        A = self.network_._forward(X_cols)
+        A = self._raw(X_cols)
         if not np.isfinite(A).all():
             return np.nan
         return float(accuracy_score(y, self._labels(A)))
@@ -620,7 +625,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             the same decisions as ``network_.predict(X.T)``.
         """
         check_is_fitted(self)
-        return self._labels(self.network_._forward(self._columns(X)))
+        return self._labels(self._raw(self._columns(X)))
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities.
@@ -767,7 +772,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return X, y, y.reshape(y.shape[0], -1)
 
     def _validation_score(self, X_cols, y) -> float:
-        A = self.network_._forward(X_cols)
+        A = self._raw(X_cols)
         if not np.isfinite(A).all():
             return np.nan
         return float(r2_score(y, A.T.reshape(y.shape)))
