@@ -1,5 +1,7 @@
 #include "nncore/dispatch.hpp"
 
+#include <atomic>
+#include <cstddef>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -65,34 +67,45 @@ struct Selected {
   Kernels<double> f64;
 };
 
-const Target* find_supported(const std::string& name) {
-  for (const Target& t : targets()) {
-    if (name == t.name && t.cpu_has()) return &t;
+// One immutable table per compiled target, built once. `set_isa` only swaps an atomic pointer,
+// so a training running in another thread keeps the table it started with (no torn read).
+const std::vector<Selected>& tables() {
+  static const std::vector<Selected> all = [] {
+    std::vector<Selected> v;
+    for (const Target& t : targets()) v.push_back(Selected{t.name, t.f32(), t.f64()});
+    return v;
+  }();
+  return all;
+}
+
+const Selected* find_supported(const std::string& name) {
+  for (std::size_t i = 0; i < targets().size(); ++i) {
+    if (name == targets()[i].name && targets()[i].cpu_has()) return &tables()[i];
   }
   return nullptr;
 }
 
-Selected make_selected(const Target& t) { return Selected{t.name, t.f32(), t.f64()}; }
+const Selected* initial() {
+  const char* forced = std::getenv("NNCORE_ISA");
+  if (forced != nullptr && *forced != '\0') {
+    const Selected* t = find_supported(forced);
+    if (t == nullptr) {
+      std::string msg = std::string("NNCORE_ISA=") + forced +
+                        " is not a target this build and CPU support; expected one of:";
+      for (const std::string& s : supported_isas()) msg += " " + s;
+      throw std::invalid_argument(msg);
+    }
+    return t;
+  }
+  const Selected* best = &tables().front();
+  for (std::size_t i = 0; i < targets().size(); ++i) {
+    if (targets()[i].cpu_has()) best = &tables()[i];
+  }
+  return best;
+}
 
-Selected& selected() {
-  static Selected current = [] {
-    const char* forced = std::getenv("NNCORE_ISA");
-    if (forced != nullptr && *forced != '\0') {
-      const Target* t = find_supported(forced);
-      if (t == nullptr) {
-        std::string msg = std::string("NNCORE_ISA=") + forced +
-                          " is not a target this build and CPU support; expected one of:";
-        for (const std::string& s : supported_isas()) msg += " " + s;
-        throw std::invalid_argument(msg);
-      }
-      return make_selected(*t);
-    }
-    const Target* best = &targets().front();
-    for (const Target& t : targets()) {
-      if (t.cpu_has()) best = &t;
-    }
-    return make_selected(*best);
-  }();
+std::atomic<const Selected*>& selected() {
+  static std::atomic<const Selected*> current{initial()};
   return current;
 }
 
@@ -112,25 +125,25 @@ std::vector<std::string> supported_isas() {
   return names;
 }
 
-std::string current_isa() { return selected().name; }
+std::string current_isa() { return selected().load()->name; }
 
 void set_isa(const std::string& name) {
-  const Target* t = find_supported(name);
+  const Selected* t = find_supported(name);
   if (t == nullptr) {
     std::string msg = "isa '" + name + "' is not supported here; expected one of:";
     for (const std::string& s : supported_isas()) msg += " " + s;
     throw std::invalid_argument(msg);
   }
-  selected() = make_selected(*t);
+  selected().store(t);
 }
 
 template <>
 const Kernels<float>& kernels<float>() {
-  return selected().f32;
+  return selected().load()->f32;
 }
 template <>
 const Kernels<double>& kernels<double>() {
-  return selected().f64;
+  return selected().load()->f64;
 }
 
 }  // namespace nncore
