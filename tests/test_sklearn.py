@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-sklearn = pytest.importorskip("sklearn")
+sklearn = pytest.importorskip("sklearn", minversion="1.6")
 
 from sklearn import neural_network as sknn  # noqa: E402
 from sklearn.datasets import load_iris, make_blobs, make_moons, make_regression  # noqa: E402
