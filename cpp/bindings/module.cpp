@@ -9,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -179,6 +180,7 @@ py::object update(int optimizer, ArrayList<T>& P, const ArrayList<T>& G, ArrayLi
   std::vector<long> sizes;
   ArrayList<T> Vc, Sc;
   for (std::size_t k = 0; k < n; ++k) {
+    expect(P[k].ndim() >= 1, "P: expected arrays of 1 or 2 dimensions");
     const long size = static_cast<long>(P[k].size());
     auto same = [&](const Array<T>& a, const char* what) {
       expect(a.ndim() == P[k].ndim() && a.size() == size,
@@ -284,7 +286,10 @@ void train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, A
            std::uint64_t dropout_seed, const py::object& callback, long callback_every,
            double hook_seconds) {
   expect(dims.size() >= 2, "dims: expected [n_x, n_1, ..., n_L]");
-  for (long d : dims) expect(d >= 1, "dims: expected sizes >= 1");
+  // Widths are capped (as in nncore._validate) so that the products below cannot overflow:
+  // an overflowed parameter count would let a tiny theta pass the size check.
+  constexpr long kMaxWidth = std::numeric_limits<std::int32_t>::max();
+  for (long d : dims) expect(d >= 1 && d <= kMaxWidth, "dims: expected sizes in [1, 2**31 - 1]");
   const Shape net = shape_of(dims, hidden, output);
   expect(optimizer == kGD || optimizer == kMomentum || optimizer == kAdam,
          "optimizer: expected 0, 1 or 2");
@@ -292,8 +297,15 @@ void train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, A
          "X: expected shape (n_x, m) with m >= 1");
   const long m = static_cast<long>(X.shape(1));
   expect_shape(Y, dims.back(), m, "Y");
-  long n_params = 0;
-  for (std::size_t l = 1; l < dims.size(); ++l) n_params += dims[l] * dims[l - 1] + dims[l];
+  // In 64 bits whatever `long` is (32 bits on Windows): every count must also fit a long.
+  constexpr std::int64_t kMaxCount = std::numeric_limits<long>::max();
+  std::int64_t n_params = 0;
+  for (std::size_t l = 1; l < dims.size(); ++l) {
+    const std::int64_t layer = std::int64_t{dims[l]} * dims[l - 1] + dims[l];  // < 2**63
+    expect(n_params <= kMaxCount - layer, "dims: parameter count overflows");
+    expect(std::int64_t{dims[l]} <= kMaxCount / m, "dims: workspace size overflows");
+    n_params += layer;
+  }
   expect(theta.ndim() == 1 && theta.shape(0) == n_params, "theta: expected the flat parameters");
   expect(optimizer == kGD || (v.ndim() == 1 && v.shape(0) == n_params), "v: expected theta's size");
   expect(optimizer != kAdam || (s.ndim() == 1 && s.shape(0) == n_params), "s: expected theta's size");

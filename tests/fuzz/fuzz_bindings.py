@@ -17,15 +17,14 @@ branches an input reaches, not by the core's branches.
 Run: ``python tests/fuzz/fuzz_bindings.py -max_total_time=60`` (see ``.ci/fuzz``), or
 ``python tests/fuzz/fuzz_bindings.py crash-<hash>`` to replay a finding.
 
-Known core defects (reported, to be fixed in ``cpp/bindings/module.cpp``) are kept out of
-the way so that a run reports new findings only; ``NNCORE_FUZZ_KNOWN=1`` lets the fuzzer reach
-them too. They are also in ``tests/test_bad_input.py`` as strict xfails.
+The two core defects this harness's author found by reading the bindings (an overflowing
+parameter count in ``train``, 0-d arrays in ``update``) are fixed and stay in
+``tests/test_bad_input.py`` as regular cases.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 
 import atheris
@@ -34,7 +33,6 @@ import numpy as np
 import nncore
 from nncore import _core
 
-REACH_KNOWN = os.environ.get("NNCORE_FUZZ_KNOWN") == "1"
 CLEAN = (ValueError, TypeError)
 # Largest array dimension decoded, and the largest size handed to the core's allocators:
 # the point is bad shapes, not memory exhaustion.
@@ -421,8 +419,6 @@ def t_core_update(d):
         return out
 
     P, G, V, S = arrays(), arrays(), arrays(), arrays()
-    if not REACH_KNOWN and any(a.ndim == 0 for a in (*P, *G, *V, *S)):
-        return  # known: 0-d arrays raise IndexError in update() (see KNOWN_CORE_BUGS)
     core.update(d.int(-1, 3), P, G, V, S, d.float(), d.float(), d.float(), d.float(),
                 d.float(), d.int(-(2**63), 2**63 - 1))  # fmt: skip
 
@@ -451,8 +447,7 @@ def t_core_train(d):
         dims = [d.dim() for _ in range(d.int(0, 4))]
     else:
         dims = [d.pick([1, 2, 2**31, 2**40, 6148914691236517206, -1]) for _ in range(d.int(2, 3))]
-    if not REACH_KNOWN and any(x > MAX_ALLOC for x in dims):
-        return  # known: dims whose products overflow crash train() (see KNOWN_CORE_BUGS)
+    # Widths above MAX_ALLOC are all >= 2**31 here: the core refuses them before allocating.
     m = d.dim()
     # The count as the core's 64-bit arithmetic forms it (wrapping), so that a theta of the
     # wrapped size gets past the check.
