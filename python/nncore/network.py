@@ -158,12 +158,15 @@ class Network:
             )
         self.dtype = chk.float_dtype(dtype)
         if seed is None:
-            seed = int(np.random.SeedSequence().entropy % 2**31)
+            entropy = np.random.SeedSequence().entropy
+            assert isinstance(entropy, int)  # drawn from the OS, never None or a sequence here
+            seed = entropy % 2**31
         self.seed = chk.integer(seed, "seed", low=0, high=2**31 - 1)
         self.costs = np.zeros(0)
         self.epochs = 0
-        self._optimizer = None
-        self._v = self._s = None
+        self._optimizer: str | None = None
+        self._v: np.ndarray | None = None
+        self._s: np.ndarray | None = None
         self._t = 0
         self._step = 0
 
@@ -562,7 +565,7 @@ class Network:
     @_reader("optimizer_state", in_fit_callback=False)
     def optimizer_state(self) -> dict:
         """The optimizer's state: ``optimizer``, ``t`` and the moments as course dicts."""
-        state = {"optimizer": self._optimizer, "t": self._t}
+        state: dict[str, object] = {"optimizer": self._optimizer, "t": self._t}
         if self._v is not None:
             state["v"] = unflatten(self._v, self.layers_dims, prefix="d")
         if self._s is not None:
@@ -630,7 +633,7 @@ class _Archive:
     def __init__(self, zf: zipfile.ZipFile, file_size: int):
         self.zf = zf
         self.file_size = file_size
-        self.infos = {}
+        self.infos: dict[str, zipfile.ZipInfo] = {}
         for info in zf.infolist():
             name = info.filename.removesuffix(".npy")
             if name in self.infos or not info.filename.endswith(".npy"):

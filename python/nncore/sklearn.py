@@ -52,7 +52,7 @@ MAX_SEED = 2**31
 class _BaseMLP(BaseEstimator):
     """What the classifier and the regressor share: parameters, the training run, layouts."""
 
-    _output_for_score = None  # set by subclasses
+    _output_for_score: str | None = None  # set by subclasses
 
     def __init__(
         self,
@@ -207,7 +207,7 @@ class _BaseMLP(BaseEstimator):
 
         if first:
             rs = self.random_state
-            if isinstance(rs, numbers.Integral) and 0 <= rs < MAX_SEED:
+            if isinstance(rs, numbers.Integral) and 0 <= int(rs) < MAX_SEED:
                 seed = int(rs)
             else:
                 seed = int(rng.randint(MAX_SEED))
@@ -223,12 +223,12 @@ class _BaseMLP(BaseEstimator):
             self.n_layers_ = len(self.network_.layers_dims)
             self.out_activation_ = OUT_ACTIVATIONS[self.network_.output]
             self.t_ = 0
-            self.loss_curve_ = []
+            self.loss_curve_: list[float] = []
             self._no_improvement_count = 0
             if self.early_stopping:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
+                self.validation_scores_: list[float] | None = []
+                self.best_validation_score_: float | None = -np.inf
+                self.best_loss_: float | None = None
             else:
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
