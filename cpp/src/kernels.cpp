@@ -513,6 +513,53 @@ void gather_columns(long rows, long m, const T* src, const std::int64_t* perm, l
   }
 }
 
+// XT (m, rows) = X^T for the (rows, m) X, in 32 x 32 tiles (both sides of a tile stay in cache),
+// column blocks of X spread over the pool.
+template <class T>
+void transpose(long rows, long m, const T* X, T* XT) {
+  constexpr long kTile = 32, kBlock = 1024;
+  struct Ctx {
+    long rows, m;
+    const T* X;
+    T* XT;
+  } ctx{rows, m, X, XT};
+  parallel_for(
+      (m + kBlock - 1) / kBlock,
+      [](void* p, long t) {
+        const Ctx& c = *static_cast<const Ctx*>(p);
+        const long j_end = std::min(c.m, (t + 1) * kBlock);
+        for (long j0 = t * kBlock; j0 < j_end; j0 += kTile) {
+          const long j1 = std::min(j_end, j0 + kTile);
+          for (long r0 = 0; r0 < c.rows; r0 += kTile) {
+            const long r1 = std::min(c.rows, r0 + kTile);
+            for (long j = j0; j < j1; ++j) {
+              for (long r = r0; r < r1; ++r) c.XT[j * c.rows + r] = c.X[r * c.m + j];
+            }
+          }
+        }
+      },
+      &ctx);
+}
+
+// The columns perm[0..mb) of X as the (rows, mb) matrix dst, read from XT = X^T (m, rows), where
+// each example is one contiguous row: mb sequential streams instead of rows * mb random reads.
+template <class T>
+void gather_rows_transposed(long rows, const T* XT, const std::int64_t* perm, long mb, T* dst) {
+  constexpr long kGroup = 8;
+  long j0 = 0;
+  for (; j0 + kGroup <= mb; j0 += kGroup) {
+    const T* s[kGroup];
+    for (long q = 0; q < kGroup; ++q) s[q] = XT + perm[j0 + q] * rows;
+    T* d = dst + j0;
+    for (long r = 0; r < rows; ++r, d += mb) {
+      for (long q = 0; q < kGroup; ++q) d[q] = s[q][r];
+    }
+  }
+  for (; j0 < mb; ++j0) {
+    const T* s = XT + perm[j0] * rows;
+    for (long r = 0; r < rows; ++r) dst[r * mb + j0] = s[r];
+  }
+}
 
 // The whole training loop; every buffer is allocated here, once.
 template <class T>
@@ -564,9 +611,13 @@ TrainResult train(const TrainArgs<T>& a) {
   }
   const std::size_t scratch = static_cast<std::size_t>(max_units(net) * mbs);
   std::vector<T> dZ(scratch), dA(scratch), col(static_cast<std::size_t>(mbs));
-  std::vector<T> Xb, Yb;
+  std::vector<T> Xb, Yb, XT;
   std::vector<std::int64_t> perm;
   if (!full_batch) {
+    // One transposed copy of X per call (the size of X) makes every minibatch's gather read
+    // whole examples; on MNIST-sized X the column gather cost 14% of an epoch.
+    XT.resize(static_cast<std::size_t>(a.n_x * a.m));
+    transpose(a.n_x, a.m, a.X, XT.data());
     Xb.resize(static_cast<std::size_t>(a.n_x * mbs));
     Yb.resize(static_cast<std::size_t>(a.n_y * mbs));
     perm.resize(static_cast<std::size_t>(a.m));
@@ -592,7 +643,7 @@ TrainResult train(const TrainArgs<T>& a) {
       const T* Xp = a.X;
       const T* Yp = a.Y;
       if (!full_batch) {
-        gather_columns(a.n_x, a.m, a.X, perm.data() + start, mb, Xb.data());
+        gather_rows_transposed(a.n_x, XT.data(), perm.data() + start, mb, Xb.data());
         gather_columns(a.n_y, a.m, a.Y, perm.data() + start, mb, Yb.data());
         Xp = Xb.data();
         Yp = Yb.data();
