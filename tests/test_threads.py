@@ -42,8 +42,8 @@ def _data(n_x, m, seed, dtype):
     return X, Y
 
 
-# (dims, m, mini_batch_size): full batch splits Z1 and dW1 by columns and dA2 by columns of m;
-# minibatches of 64 split Z1 and dW2 by rows and dA2 by rows.
+# (dims, m, mini_batch_size): full batch splits every product by columns; minibatches of 64 split
+# Z1, Z2, dW1 and dA2 by rows and dW2 by columns.
 CASES = [
     ([300, 128, 64, 1], 256, None),
     ([200, 512, 256, 1], 192, 64),

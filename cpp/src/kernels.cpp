@@ -192,9 +192,10 @@ void dots(long n, long m, const T* x, const T* Y, T scale, T* out) {
 // it gains.
 constexpr long kSplitWork = 1L << 21;
 
-// Block length for splitting a dimension of n: about n / 8 rounded up to a multiple of 16, so up
-// to 8 blocks (enough for 4 threads to balance) that stay wide enough for Eigen's kernels.
-inline long split_block(long n) { return std::max<long>(16, (n + 8 * 16 - 1) / (8 * 16) * 16); }
+// Block length for splitting a dimension of n: about n / 4 rounded up to a multiple of 16, so up
+// to 4 blocks (the default thread count is at most 4). Each block packs the shared operand again,
+// so more blocks cost more on one thread (W4's Z1 = W1 X repacks W1 once per block).
+inline long split_block(long n) { return std::max<long>(32, (n + 4 * 16 - 1) / (4 * 16) * 16); }
 
 // Calls block(along_rows, start, len) for the blocks of an (R, C) output of depth K.
 template <class Block>

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <memory>
@@ -45,50 +46,64 @@ class Pool {
   int size() const { return static_cast<int>(workers_.size()) + 1; }
   std::mutex busy;
 
+  // The caller waits for its tasks to be done, not for every worker to wake: on a loaded
+  // machine a worker may get a core only after the caller has run all the tasks itself.
   void run(long n_tasks, TaskFn fn, void* ctx) {
+    std::uint64_t gen;
     {
       std::lock_guard<std::mutex> lk(m_);
       fn_ = fn;
       ctx_ = ctx;
       n_tasks_ = n_tasks;
-      next_.store(0, std::memory_order_relaxed);
-      idle_ = 0;
+      done_count_ = 0;
       error_ = nullptr;
-      ++generation_;
+      gen = ++generation_;
+      next_.store(gen << 32, std::memory_order_release);
     }
     wake_.notify_all();
-    drain();
+    drain(gen, fn, ctx, n_tasks);
     std::unique_lock<std::mutex> lk(m_);
-    // Every worker acknowledges every job, so the job's fields stay valid until all have left.
-    done_.wait(lk, [this] { return idle_ == workers_.size(); });
+    done_.wait(lk, [&] { return done_count_ == n_tasks; });
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
-  void drain() {
+  // next_ holds (generation << 32) | next task: a worker that wakes late, after its job ended,
+  // sees another generation and claims nothing, so a task always runs with its own job's fn/ctx.
+  // A job cannot end before every claimed task is done, so fn and ctx stay valid meanwhile.
+  void drain(std::uint64_t gen, TaskFn fn, void* ctx, long n_tasks) {
     for (;;) {
-      const long t = next_.fetch_add(1, std::memory_order_relaxed);
-      if (t >= n_tasks_) return;
+      std::uint64_t s = next_.load(std::memory_order_acquire);
+      long t = 0;
+      for (;;) {
+        t = static_cast<long>(s & 0xffffffffu);
+        if ((s >> 32) != (gen & 0xffffffffu) || t >= n_tasks) return;
+        if (next_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) break;
+      }
       try {
-        fn_(ctx_, t);
+        fn(ctx, t);
       } catch (...) {
         std::lock_guard<std::mutex> lk(m_);
         if (!error_) error_ = std::current_exception();
       }
+      std::lock_guard<std::mutex> lk(m_);
+      if (++done_count_ == n_tasks) done_.notify_one();
     }
   }
 
   void work() {
-    unsigned long seen = 0;
+    std::uint64_t seen = 0;
     std::unique_lock<std::mutex> lk(m_);
     for (;;) {
       wake_.wait(lk, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
+      const TaskFn fn = fn_;
+      void* const ctx = ctx_;
+      const long n_tasks = n_tasks_;
       lk.unlock();
-      drain();
+      drain(seen, fn, ctx, n_tasks);
       lk.lock();
-      if (++idle_ == workers_.size()) done_.notify_one();
     }
   }
 
@@ -99,9 +114,9 @@ class Pool {
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
   long n_tasks_ = 0;
-  std::atomic<long> next_{0};
-  std::size_t idle_ = 0;
-  unsigned long generation_ = 0;
+  long done_count_ = 0;
+  std::atomic<std::uint64_t> next_{0};
+  std::uint64_t generation_ = 0;
   bool stop_ = false;
   std::exception_ptr error_;
 };
