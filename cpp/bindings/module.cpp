@@ -18,6 +18,7 @@
 #include "nncore/dispatch.hpp"
 #include "nncore/mt19937.hpp"
 #include "nncore/philox.hpp"
+#include "nncore/threads.hpp"
 #include "nncore/types.hpp"
 
 namespace py = pybind11;
@@ -402,6 +403,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("set_isa", &set_isa, py::arg("name"));
   m.def("compiled_isas", &compiled_isas);
   m.def("supported_isas", &supported_isas);
+  m.def("num_threads", &num_threads);
+  m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def(
       "numpy_permutation",
       [](std::uint32_t seed, long n) {
@@ -424,4 +427,6 @@ PYBIND11_MODULE(_core, m) {
   m.attr("version") = NNCORE_VERSION;
   // Selects the target now, so that a bad NNCORE_ISA fails the import with its message.
   current_isa();
+  // Reads NNCORE_NUM_THREADS now, for the same reason.
+  num_threads();
 }

@@ -7,6 +7,8 @@ object API on top of the same core.
 
 from __future__ import annotations
 
+import numbers
+
 from . import _core, reference
 from ._mirror import (
     backward_propagation,
@@ -58,6 +60,7 @@ __all__ = [
     "dictionary_to_vector",
     "forward_propagation",
     "forward_propagation_with_dropout",
+    "get_num_threads",
     "gradient_check_n",
     "gradients_to_vector",
     "initialize_adam",
@@ -74,6 +77,7 @@ __all__ = [
     "reference",
     "relu",
     "schedule_lr_decay",
+    "set_num_threads",
     "sigmoid",
     "update_lr",
     "update_parameters_with_adam",
@@ -92,7 +96,8 @@ def build_info() -> dict:
         ``version``, ``isa`` (the SIMD target in use: ``"generic"``, ``"x86-64-v3"`` or
         ``"x86-64-v4"``, chosen at import as the best one the CPU supports unless the
         environment variable ``NNCORE_ISA`` names another), ``compiled_isas``,
-        ``supported_isas``, ``compiler`` and ``eigen``.
+        ``supported_isas``, ``compiler``, ``eigen`` and ``num_threads`` (see
+        :func:`get_num_threads`).
     """
     return {
         "version": _core.version,
@@ -101,4 +106,41 @@ def build_info() -> dict:
         "supported_isas": list(_core.supported_isas()),
         "compiler": _core.compiler,
         "eigen": _core.eigen_version,
+        "num_threads": _core.num_threads(),
     }
+
+
+def get_num_threads() -> int:
+    """Number of threads nncore uses for the matrix products of large layers.
+
+    Returns
+    -------
+    int
+        The value set by :func:`set_num_threads`, else the environment variable
+        ``NNCORE_NUM_THREADS`` (read at import), else ``min(usable CPUs, 4)``. Small layers
+        always run on the calling thread, and results are bitwise identical for every count.
+    """
+    return _core.num_threads()
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads used for the matrix products of large layers.
+
+    Parameters
+    ----------
+    n : int
+        From 1 (everything on the calling thread) to 256. Takes effect at the next product; the
+        parameters a training run computes do not depend on it.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer.
+    ValueError
+        If ``n`` is outside [1, 256].
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"n: expected an integer, got {type(n).__name__}")
+    if not 1 <= int(n) <= 256:
+        raise ValueError(f"n: expected an integer from 1 to 256, got {n}")
+    _core.set_num_threads(int(n))

@@ -1,0 +1,29 @@
+// nncore's own thread pool, for the few products big enough to pay for a wake-up (kernels.cpp
+// decides which, from the shape alone). Not OpenMP: libgomp's pool hangs a forked child, and it
+// would be a second pool beside numpy's BLAS. Compiled once (threads.cpp), free of Eigen, so the
+// per-target kernels call it through a plain function pointer.
+//
+// Results never depend on the thread count: callers split their work into tasks whose number and
+// bounds depend on the problem's shape only, and every task writes its own output; the pool only
+// decides which thread runs which task.
+#pragma once
+
+namespace nncore {
+
+// Runs fn(ctx, 0) ... fn(ctx, n_tasks - 1) on up to num_threads() threads, the caller included,
+// and returns when all are done. Inline (no pool) when num_threads() is 1, n_tasks is 1, or the
+// pool is busy with another caller's job. fn must not call into Python. An exception thrown by a
+// task is rethrown here (the first one; the other tasks still run).
+using TaskFn = void (*)(void* ctx, long task);
+void parallel_for(long n_tasks, TaskFn fn, void* ctx);
+
+// Threads used for large products. The first call reads NNCORE_NUM_THREADS (an integer in
+// [1, kMaxThreads]; anything else throws std::invalid_argument); unset or empty means
+// min(CPUs this process may run on, 4).
+int num_threads();
+// Sets the count for every later call (throws std::invalid_argument outside [1, kMaxThreads]).
+// The pool is rebuilt lazily at its next use; a forked child builds its own.
+void set_num_threads(int n);
+constexpr int kMaxThreads = 256;
+
+}  // namespace nncore

@@ -1,0 +1,220 @@
+#include "nncore/threads.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define NNCORE_HAVE_PTHREAD_ATFORK 1
+#endif
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+namespace nncore {
+namespace {
+
+// n - 1 workers; the thread that calls run() is the n-th. One job at a time: run() is guarded by
+// `busy`, and a second caller (another Python thread training at the same time) runs its tasks
+// inline instead of waiting.
+class Pool {
+ public:
+  explicit Pool(int n_threads) {
+    workers_.reserve(static_cast<std::size_t>(n_threads - 1));
+    for (int i = 0; i + 1 < n_threads; ++i) workers_.emplace_back([this] { work(); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+  std::mutex busy;
+
+  // The caller waits for its tasks to be done, not for every worker to wake: on a loaded
+  // machine a worker may get a core only after the caller has run all the tasks itself.
+  void run(long n_tasks, TaskFn fn, void* ctx) {
+    std::uint64_t gen;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      fn_ = fn;
+      ctx_ = ctx;
+      n_tasks_ = n_tasks;
+      done_count_ = 0;
+      error_ = nullptr;
+      gen = ++generation_;
+      next_.store(gen << 32, std::memory_order_release);
+    }
+    wake_.notify_all();
+    drain(gen, fn, ctx, n_tasks);
+    std::unique_lock<std::mutex> lk(m_);
+    done_.wait(lk, [&] { return done_count_ == n_tasks; });
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  // next_ holds (generation << 32) | next task: a worker that wakes late, after its job ended,
+  // sees another generation and claims nothing, so a task always runs with its own job's fn/ctx.
+  // A job cannot end before every claimed task is done, so fn and ctx stay valid meanwhile.
+  void drain(std::uint64_t gen, TaskFn fn, void* ctx, long n_tasks) {
+    for (;;) {
+      std::uint64_t s = next_.load(std::memory_order_acquire);
+      long t = 0;
+      for (;;) {
+        t = static_cast<long>(s & 0xffffffffu);
+        if ((s >> 32) != (gen & 0xffffffffu) || t >= n_tasks) return;
+        if (next_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) break;
+      }
+      try {
+        fn(ctx, t);
+      } catch (...) {
+        std::lock_guard<std::mutex> lk(m_);
+        if (!error_) error_ = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lk(m_);
+      if (++done_count_ == n_tasks) done_.notify_one();
+    }
+  }
+
+  void work() {
+    std::uint64_t seen = 0;
+    std::unique_lock<std::mutex> lk(m_);
+    for (;;) {
+      wake_.wait(lk, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      const TaskFn fn = fn_;
+      void* const ctx = ctx_;
+      const long n_tasks = n_tasks_;
+      lk.unlock();
+      drain(seen, fn, ctx, n_tasks);
+      lk.lock();
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex m_;
+  std::condition_variable wake_, done_;
+  // The current job; written under m_ before the workers are woken.
+  TaskFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  long n_tasks_ = 0;
+  long done_count_ = 0;
+  std::atomic<std::uint64_t> next_{0};
+  std::uint64_t generation_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+int default_threads() {
+  int cpus = 0;
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) cpus = CPU_COUNT(&set);
+#endif
+  if (cpus <= 0) cpus = static_cast<int>(std::thread::hardware_concurrency());
+  if (cpus <= 0) cpus = 1;
+  // Beyond 4 threads the products of a dense layer on a minibatch are too small to gain.
+  return cpus < 4 ? cpus : 4;
+}
+
+int parse_threads(const char* text) {
+  const std::string s(text);
+  std::size_t used = 0;
+  long n = 0;
+  try {
+    n = std::stol(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != s.size() || n < 1 || n > kMaxThreads) {
+    throw std::invalid_argument("NNCORE_NUM_THREADS=" + s + ": expected an integer from 1 to " +
+                                std::to_string(kMaxThreads));
+  }
+  return static_cast<int>(n);
+}
+
+// Guards the two below. Held only for a moment, and across fork() (see register_atfork).
+std::mutex g_config;
+int g_threads = 0;  // 0: not read yet
+std::shared_ptr<Pool> g_pool;
+
+// After fork() the child has only the forking thread: the pool's workers are gone and its mutexes
+// may be locked forever. The child drops the pool without destroying it (joining would wait on
+// threads that do not exist) and builds a new one at its next use.
+void before_fork() { g_config.lock(); }
+void after_fork_parent() { g_config.unlock(); }
+void after_fork_child() {
+  new std::shared_ptr<Pool>(std::move(g_pool));  // deliberately leaked
+  g_config.unlock();
+}
+
+void register_atfork() {
+#ifdef NNCORE_HAVE_PTHREAD_ATFORK
+  static const int registered =
+      pthread_atfork(&before_fork, &after_fork_parent, &after_fork_child);
+  (void)registered;
+#endif
+}
+
+int threads_locked() {
+  if (g_threads == 0) {
+    const char* env = std::getenv("NNCORE_NUM_THREADS");
+    g_threads = env != nullptr && *env != '\0' ? parse_threads(env) : default_threads();
+  }
+  return g_threads;
+}
+
+}  // namespace
+
+int num_threads() {
+  std::lock_guard<std::mutex> lk(g_config);
+  return threads_locked();
+}
+
+void set_num_threads(int n) {
+  if (n < 1 || n > kMaxThreads) {
+    throw std::invalid_argument("n: expected an integer from 1 to " +
+                                std::to_string(kMaxThreads) + ", got " + std::to_string(n));
+  }
+  std::lock_guard<std::mutex> lk(g_config);
+  g_threads = n;
+}
+
+void parallel_for(long n_tasks, TaskFn fn, void* ctx) {
+  std::shared_ptr<Pool> pool;
+  if (n_tasks > 1) {
+    std::lock_guard<std::mutex> lk(g_config);
+    const int n = threads_locked();
+    if (n > 1) {
+      register_atfork();
+      if (!g_pool || g_pool->size() != n) g_pool = std::make_shared<Pool>(n);
+      pool = g_pool;  // kept alive by this copy even if set_num_threads replaces it meanwhile
+    }
+  }
+  if (pool) {
+    std::unique_lock<std::mutex> busy(pool->busy, std::try_to_lock);
+    if (busy.owns_lock()) {
+      pool->run(n_tasks, fn, ctx);
+      return;
+    }
+  }
+  for (long t = 0; t < n_tasks; ++t) fn(ctx, t);
+}
+
+}  // namespace nncore

@@ -1,0 +1,175 @@
+"""The thread pool: settings, bitwise-identical results for every thread count, fork safety.
+
+The networks here have layers big enough (n_out * n_in * m >= 2**21 multiply-adds) that their
+products are split into blocks and run on the pool; the splits cover both directions (rows and
+columns of the output) for Z = W A, dW = dZ A^T and dA = W^T dZ.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import nncore
+from nncore import _core
+from nncore import reference as ref
+
+
+@pytest.fixture
+def restore_threads():
+    previous = nncore.get_num_threads()
+    yield
+    nncore.set_num_threads(previous)
+
+
+@pytest.fixture(params=_core.supported_isas())
+def isa(request):
+    previous = _core.current_isa()
+    _core.set_isa(request.param)
+    yield request.param
+    _core.set_isa(previous)
+
+
+def _data(n_x, m, seed, dtype):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_x, m)).astype(dtype)
+    Y = (rng.random((1, m)) > 0.5).astype(dtype)
+    return X, Y
+
+
+# (dims, m, mini_batch_size): full batch splits every product by columns; minibatches of 64 split
+# Z1, Z2, dW1 and dA2 by rows and dW2 by columns.
+CASES = [
+    ([300, 128, 64, 1], 256, None),
+    ([200, 512, 256, 1], 192, 64),
+]
+
+
+def _train(X, Y, dims, mbs, threads):
+    nncore.set_num_threads(threads)
+    return nncore.model(X, Y, dims, optimizer="adam", learning_rate=1e-3, mini_batch_size=mbs,
+                        num_epochs=3, keep_prob=0.9, lambd=0.1)  # fmt: skip
+
+
+@pytest.mark.usefixtures("restore_threads")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("dims", "m", "mbs"), CASES)
+def test_results_do_not_depend_on_the_thread_count(isa, dims, m, mbs, dtype):
+    X, Y = _data(dims[0], m, 7, dtype)
+    p1, c1 = _train(X, Y, dims, mbs, 1)
+    for threads in (2, 3):
+        p, c = _train(X, Y, dims, mbs, threads)
+        assert c == c1, threads
+        for k in p1:
+            assert p[k].dtype == dtype
+            np.testing.assert_array_equal(p[k], p1[k], err_msg=f"{k}, {threads} threads")
+
+
+@pytest.mark.usefixtures("restore_threads")
+@pytest.mark.parametrize(("dims", "m", "mbs"), CASES)
+def test_split_products_match_the_reference(isa, dims, m, mbs):
+    X, Y = _data(dims[0], m, 11, np.float64)
+    nncore.set_num_threads(2)
+    kwargs = {"optimizer": "gd", "learning_rate": 0.01, "mini_batch_size": mbs, "num_epochs": 4}
+    params, costs = nncore.model(X, Y, dims, **kwargs)
+    rparams, rcosts = ref.model(X, Y, dims, **kwargs)
+    np.testing.assert_allclose(costs, rcosts, rtol=1e-9)
+    for k in rparams:
+        np.testing.assert_allclose(params[k], rparams[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+@pytest.mark.usefixtures("restore_threads")
+def test_set_and_get_num_threads():
+    for n in (1, 3, 2):
+        nncore.set_num_threads(n)
+        assert nncore.get_num_threads() == n
+        assert nncore.build_info()["num_threads"] == n
+
+
+@pytest.mark.usefixtures("restore_threads")
+@pytest.mark.parametrize(
+    ("n", "error"), [(0, ValueError), (-1, ValueError), (257, ValueError), (2.0, TypeError),
+                     ("2", TypeError), (True, TypeError), (None, TypeError)]
+)  # fmt: skip
+def test_bad_thread_counts_are_refused(n, error):
+    before = nncore.get_num_threads()
+    with pytest.raises(error, match="n: expected an integer"):
+        nncore.set_num_threads(n)
+    assert nncore.get_num_threads() == before
+
+
+def _result(r):
+    """The words of the script's RESULT line (an editable install may print its rebuild)."""
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stdout.splitlines() if line.startswith("RESULT ")]
+    assert len(lines) == 1, r.stdout
+    return lines[0].split()[1:]
+
+
+def _run(code, env_threads=None, timeout=120):
+    env = dict(os.environ)
+    env.pop("NNCORE_NUM_THREADS", None)
+    if env_threads is not None:
+        env["NNCORE_NUM_THREADS"] = env_threads
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5", "3 ", "257"])
+def test_bad_environment_variable_fails_the_import(value):
+    r = _run("import nncore", env_threads=value)
+    assert r.returncode != 0
+    assert f"NNCORE_NUM_THREADS={value}: expected an integer from 1 to 256" in r.stderr
+
+
+def test_environment_variable_and_default():
+    r = _run("import nncore; print('RESULT', nncore.get_num_threads())", env_threads="3")
+    assert _result(r) == ["3"]
+    cpus = "len(os.sched_getaffinity(0))" if hasattr(os, "sched_getaffinity") else "os.cpu_count()"
+    r = _run(f"import os, nncore; print('RESULT', nncore.get_num_threads(), {cpus})")
+    n, cpus = map(int, _result(r))
+    assert n == min(cpus, 4)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_trains_with_threads():
+    # In a subprocess, so that pytest's own process never forks with live threads.
+    code = """
+        import os, sys, warnings
+        import numpy as np
+        import nncore
+
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads, on purpose
+        rng = np.random.default_rng(3)
+        X = rng.standard_normal((300, 256))
+        Y = (rng.random((1, 256)) > 0.5).astype(float)
+        dims = [300, 128, 64, 1]
+
+        def train():
+            return nncore.model(X, Y, dims, optimizer="adam", mini_batch_size=None,
+                                num_epochs=3)[0]
+
+        nncore.set_num_threads(2)
+        train()  # the pool exists now, with a worker thread
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            p = train()
+            os.write(w, b"".join(p[k].tobytes() for k in sorted(p)))
+            os._exit(0)
+        os.close(w)
+        chunks = []
+        while chunk := os.read(r, 1 << 20):
+            chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        p = train()
+        same = b"".join(chunks) == b"".join(p[k].tobytes() for k in sorted(p))
+        print("RESULT", os.waitstatus_to_exitcode(status), same)
+    """
+    assert _result(_run(code, timeout=120)) == ["0", "True"]
