@@ -260,7 +260,8 @@ HYPER = {
     "keep_prob": (st.floats(0.1, 1), lambda x: _in(x, 0, 1, low_open=True)),
     "decay_rate": (st.floats(0, 3), lambda x: _in(x, 0, math.inf)),
     "num_epochs": (st.integers(0, 3), lambda x: _int_in(x, 0)),
-    "mini_batch_size": (st.integers(1, 9), lambda x: _int_in(x, 1)),
+    # None is valid: one full batch.
+    "mini_batch_size": (st.integers(1, 9), lambda x: x is None or _int_in(x, 1)),
 }
 
 
