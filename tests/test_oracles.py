@@ -133,6 +133,35 @@ def test_dropout_masks_are_pure_functions_of_seed_step_layer():
         _core.set_isa(previous)
 
 
+def _mask_from_blocks(seed, step, layer, n, m, keep_prob):
+    """The mask's definition, one scalar Philox block per four elements."""
+    thr = 2**32 if keep_prob >= 1 else int(keep_prob * 4294967296.0)
+    k0, k1 = seed & 0xFFFFFFFF, seed >> 32
+    s0, s1 = step & 0xFFFFFFFF, step >> 32
+    words = []
+    for block in range((n * m + 3) // 4):
+        words.extend(_core.philox4x32_10(block, layer, s0, s1, k0, k1))
+    return (np.array(words[: n * m], dtype=np.uint64) < thr).astype(np.float64).reshape(n, m)
+
+
+@pytest.mark.parametrize(
+    ("n", "m"), [(1, 1), (1, 31), (1, 32), (1, 63), (1, 64), (1, 65), (3, 67), (20, 211), (7, 300)]
+)
+@pytest.mark.parametrize("keep_prob", [0.5, 0.86, 2.0**-33, 1.0])
+def test_dropout_masks_match_the_scalar_philox_on_every_isa(n, m, keep_prob):
+    seed, step, layer = 2**32 + 12345, 2**33 + 7, 2
+    want = _mask_from_blocks(seed, step, layer, n, m, keep_prob)
+    previous = _core.current_isa()
+    try:
+        for isa in _core.supported_isas():
+            _core.set_isa(isa)
+            for core in (_core.f64, _core.f32):
+                got = core.dropout_mask(seed, step, layer, n, m, keep_prob)
+                np.testing.assert_array_equal(got, want, err_msg=f"{isa} {got.dtype}")
+    finally:
+        _core.set_isa(previous)
+
+
 def _spin(seconds: float) -> int:
     count, end = 0, time.perf_counter() + seconds
     while time.perf_counter() < end:
