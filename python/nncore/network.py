@@ -4,7 +4,6 @@ and load."""
 from __future__ import annotations
 
 import os
-import warnings
 
 import numpy as np
 
@@ -12,9 +11,11 @@ from . import _mirror
 from . import _validate as chk
 from ._mirror import HIDDEN, OPTIMIZER_CODES, core_for
 from ._training import (
+    ON_NONFINITE,
     OUTPUTS,
     check_hyperparameters,
     decay_function,
+    diverged_error,
     flatten,
     learning_rates,
     n_parameters,
@@ -230,6 +231,7 @@ class Network:
         callback=None,
         callback_every: int = 10,
         progress: bool = False,
+        on_nonfinite: str = "raise",
     ) -> Network:
         """Train on ``X`` (``(n_x, m)``) and ``Y``; the whole loop runs in the core.
 
@@ -263,6 +265,14 @@ class Network:
         callback_every : int, optional
         progress : bool, optional
             Show a progress bar (tqdm when it is installed).
+        on_nonfinite : {"raise", "warn", "ignore"}, optional
+            When an epoch ends with a NaN or infinite cost, parameters or optimizer state (a
+            learning rate too large, float32 overflow): ``"raise"`` stops there, puts the
+            network back to the end of the last finite epoch (parameters, optimizer state,
+            ``costs`` and ``epochs``) and raises :class:`nncore.TrainingDiverged` naming the
+            epoch, after which ``fit`` can continue, for instance with a lower learning rate;
+            ``"warn"`` trains on and issues one ``RuntimeWarning``; ``"ignore"`` trains on
+            silently.
 
         Returns
         -------
@@ -271,6 +281,13 @@ class Network:
             included (Adam's ``t`` and moments); switching optimizer starts its state afresh.
             Ctrl-C stops training, warns (:class:`nncore.TrainingInterrupted`) and returns
             normally with everything learned so far.
+
+        Notes
+        -----
+        The recorded cost is computed from the output pre-activation ``Z`` (sigmoid:
+        ``max(z, 0) - z y + log1p(exp(-|z|))``; softmax: ``logsumexp(z) - sum(y z)`` per
+        column), so a saturated output gives a large finite cost where the course's formula
+        on ``A`` gives ``inf``; see ``docs/numerics.md``.
         """
         X = self._input(X)
         Y = self._targets(Y, X.shape[1])
@@ -282,6 +299,7 @@ class Network:
         if mini_batch_size is not None:
             mini_batch_size = chk.integer(mini_batch_size, "mini_batch_size", low=1)
         callback_every = chk.integer(callback_every, "callback_every", low=1)
+        chk.choice(on_nonfinite, "on_nonfinite", ON_NONFINITE)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         rates = learning_rates(
@@ -297,7 +315,7 @@ class Network:
             self._t = 0
         empty = np.zeros(0, self.dtype)
         state = np.array([self._t, self._step, 0, 0], dtype=np.int64)
-        costs, _ = run(
+        costs, _, diverged = run(
             X, Y, self.layers_dims, hidden=self.hidden_activation, output=self.output,
             optimizer=optimizer, theta=self._theta,
             v=self._v if self._v is not None else empty,
@@ -307,16 +325,13 @@ class Network:
             keep_prob=hp["keep_prob"], beta=hp["beta"], beta1=hp["beta1"], beta2=hp["beta2"],
             epsilon=hp["epsilon"], rates=rates, dropout_seed=self.seed, first_epoch=self.epochs,
             callback=callback, callback_every=callback_every, progress=progress,
+            on_nonfinite=on_nonfinite,
         )  # fmt: skip
         self._t, self._step = int(state[0]), int(state[1])
         self.epochs += len(costs)
         self.costs = np.concatenate([self.costs, costs])
-        if not np.isfinite(self._theta).all():
-            warnings.warn(
-                "training diverged: the parameters contain NaN or inf (lower the learning rate)",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+        if diverged is not None and on_nonfinite == "raise":
+            raise diverged_error(*diverged, self.parameters, list(self.costs))
         return self
 
     # -----------------------------------------------------------------------------------------
