@@ -84,7 +84,7 @@ def _train_raw(dims, m, theta_size, **kwargs):
         "mini_batch_size": 0, "num_epochs": 1, "shuffle_seed": 0, "lambd": 0.0,
         "keep_prob": 1.0, "beta": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
         "learning_rates": np.ones(1), "dropout_seed": 0, "callback": None,
-        "callback_every": 0, "hook_seconds": 0.05, **kwargs,
+        "callback_every": 0, "hook_seconds": 0.05, "on_nonfinite": 0, **kwargs,
     }  # fmt: skip
     return _core.f64.train(*args.values())
 

@@ -194,12 +194,13 @@ def test_progress_bar_runs(capsys):
     assert "20/20" in capsys.readouterr().err
 
 
-def test_divergence_warns():
+def test_divergence_raises():  # (the details are in test_numerics.py)
     X, Y = _data(2, 1, 64, "identity", 11)
-    with pytest.warns(RuntimeWarning, match="diverged"):
-        nncore.Network([2, 4, 1], output="identity", seed=1).fit(
-            X * 1e3, Y, optimizer="gd", learning_rate=10.0, num_epochs=50
-        )
+    net = nncore.Network([2, 4, 1], output="identity", seed=1)
+    with pytest.raises(nncore.TrainingDiverged, match="training diverged"):
+        net.fit(X * 1e3, Y, optimizer="gd", learning_rate=10.0, num_epochs=50)
+    assert 0 < net.epochs < 50
+    assert np.isfinite(net.costs).all()
 
 
 @pytest.mark.parametrize(

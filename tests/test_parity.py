@@ -258,7 +258,11 @@ def test_model_matches_the_reference(isa, kwargs):
     kwargs = {"num_epochs": 150, **kwargs}
     params, costs = nncore.model(X, Y, [2, 5, 2, 1], **kwargs)
     rparams, rcosts = ref.model(X, Y, [2, 5, 2, 1], **kwargs)
-    np.testing.assert_allclose(costs, rcosts, rtol=1e-9)
+    # The reference's nansum of logs of a saturated AL is inf (large random initialization);
+    # nncore's cost from Z is finite there (docs/numerics.md, checked in test_numerics.py).
+    finite = np.isfinite(rcosts)
+    assert np.isfinite(costs).all()
+    np.testing.assert_allclose(np.array(costs)[finite], np.array(rcosts)[finite], rtol=1e-9)
     for k in rparams:
         np.testing.assert_allclose(params[k], rparams[k], rtol=1e-9, atol=1e-12, err_msg=k)
 

@@ -245,6 +245,16 @@ double cost(int output, const Array<T>& A, const Array<T>& Y) {
 }
 
 template <class T>
+double cost_from_logits(int output, const Array<T>& Z, const Array<T>& Y) {
+  expect(Z.ndim() == 2, "ZL: expected 2 dimensions");
+  expect_shape(Y, Z.shape(0), Z.shape(1), "Y");
+  expect(output == kSigmoid || output == kSoftmax || output == kIdentity,
+         "output: expected 0, 1 or 2");
+  return kernels<T>().cost_from_logits(output, static_cast<long>(Z.shape(0)),
+                                       static_cast<long>(Z.shape(1)), Z.data(), Y.data());
+}
+
+template <class T>
 double sum_squares(const Array<T>& x) {
   return kernels<T>().sum_squares(static_cast<long>(x.size()), x.data());
 }
@@ -276,16 +286,19 @@ int train_hook(void* ctx, long epochs_done, double last_cost, int periodic) {
 }
 
 // Trains in place: theta, v, s, costs[0..epochs_done) and state = [t, step, epochs_done,
-// stopped] are written as the loop goes, so they hold the progress even when an exception
-// (KeyboardInterrupt, or one from the callback) is re-raised at the end.
+// status] are written as the loop goes, so they hold the progress even when an exception
+// (KeyboardInterrupt, or one from the callback) is re-raised at the end. status is 0 (done),
+// 1 (stopped by the hook) or 2 (diverged: stopped at a non-finite epoch, whose cost is in
+// costs[epochs_done], with the state of the last finite one). Returns the first epoch of this
+// call that ended with a non-finite cost or state, or -1 (always -1 with on_nonfinite = 0).
 template <class T>
-void train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, Array<T>& s,
+long train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, Array<T>& s,
            Array<double>& costs, Array<std::int64_t>& state, const std::vector<long>& dims,
            int hidden, int output, int optimizer, long mini_batch_size, long num_epochs,
            std::uint32_t shuffle_seed, double lambd, double keep_prob, double beta, double beta1,
            double beta2, double epsilon, const Array<double>& learning_rates,
            std::uint64_t dropout_seed, const py::object& callback, long callback_every,
-           double hook_seconds) {
+           double hook_seconds, int on_nonfinite) {
   expect(dims.size() >= 2, "dims: expected [n_x, n_1, ..., n_L]");
   // Widths are capped (as in nncore._validate) so that the products below cannot overflow:
   // an overflowed parameter count would let a tiny theta pass the size check.
@@ -318,6 +331,8 @@ void train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, A
   expect(keep_prob > 0.0 && keep_prob <= 1.0, "keep_prob: expected a value in (0, 1]");
   expect(lambd >= 0.0, "lambd: expected a value >= 0");
   expect(hook_seconds > 0.0, "hook_seconds: expected > 0");
+  expect(on_nonfinite >= kIgnoreNonFinite && on_nonfinite <= kStopNonFinite,
+         "on_nonfinite: expected 0 (ignore), 1 (report) or 2 (stop)");
 
   std::int64_t* st = state.mutable_data();
   std::uint64_t step = static_cast<std::uint64_t>(st[1]);
@@ -349,7 +364,8 @@ void train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, A
                           &train_hook,
                           &ctx,
                           callback_every,
-                          hook_seconds};
+                          hook_seconds,
+                          on_nonfinite};
   TrainResult result;
   {
     py::gil_scoped_release release;  // The hook takes the GIL back only when it runs.
@@ -357,8 +373,9 @@ void train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, A
   }
   st[1] = static_cast<std::int64_t>(step);
   st[2] = result.epochs_done;
-  st[3] = result.status == kStopped ? 1 : 0;
+  st[3] = result.status;
   if (ctx.error) throw std::move(*ctx.error);
+  return result.nonfinite_epoch;
 }
 
 template <class T>
@@ -379,6 +396,9 @@ void bind_dtype(py::module_ m) {
   m.def("dropout_mask", &dropout_mask<T>, py::arg("seed"), py::arg("step"), py::arg("layer"),
         py::arg("n"), py::arg("m"), py::arg("keep_prob"), "Philox keep mask (1 kept, 0 dropped).");
   m.def("cost", &cost<T>, py::arg("output"), py::arg("AL").noconvert(), py::arg("Y").noconvert());
+  m.def("cost_from_logits", &cost_from_logits<T>, py::arg("output"),
+        py::arg("ZL").noconvert(), py::arg("Y").noconvert(),
+        "Mean cost from the output pre-activation (finite if ZL is).");
   m.def("sum_squares", &sum_squares<T>, py::arg("x").noconvert());
   m.def("train", &train<T>, py::arg("X").noconvert(), py::arg("Y").noconvert(),
         py::arg("theta").noconvert(), py::arg("v").noconvert(), py::arg("s").noconvert(),
@@ -387,8 +407,8 @@ void bind_dtype(py::module_ m) {
         py::arg("num_epochs"), py::arg("shuffle_seed"), py::arg("lambd"), py::arg("keep_prob"),
         py::arg("beta"), py::arg("beta1"), py::arg("beta2"), py::arg("epsilon"),
         py::arg("learning_rates").noconvert(), py::arg("dropout_seed"), py::arg("callback"),
-        py::arg("callback_every"), py::arg("hook_seconds"),
-        "The whole training loop in one call, in place.");
+        py::arg("callback_every"), py::arg("hook_seconds"), py::arg("on_nonfinite"),
+        "The whole training loop in one call, in place; returns the first non-finite epoch or -1.");
 }
 
 }  // namespace

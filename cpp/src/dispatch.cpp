@@ -72,7 +72,11 @@ struct Selected {
 const std::vector<Selected>& tables() {
   static const std::vector<Selected> all = [] {
     std::vector<Selected> v;
-    for (const Target& t : targets()) v.push_back(Selected{t.name, t.f32(), t.f64()});
+    // Only the targets this CPU runs: a table-building function of a wider target is itself
+    // compiled for that target and may use its instructions (SIGILL seen with x86-64-v4).
+    for (const Target& t : targets()) {
+      v.push_back(t.cpu_has() ? Selected{t.name, t.f32(), t.f64()} : Selected{t.name, {}, {}});
+    }
     return v;
   }();
   return all;

@@ -367,6 +367,74 @@ double cost(int output, long n, long m, const T* A, const T* Y) {
   return cost_with(output, n, m, A, Y, terms.data());
 }
 
+// The same mean cost from the output pre-activation Z, exact in exact arithmetic and finite
+// wherever Z is: from A, a saturated sigmoid (A rounded to 0 or 1) gives log(0) = -inf, and
+// 1 - A loses all digits long before that. NaN or inf in Z gives a non-finite cost (a plain
+// sum, no NaN skipped: training relies on it to notice divergence). `terms` is scratch of
+// n * m elements, `col` and `lse` of m.
+template <class T>
+double cost_from_logits_with(int output, long n, long m, const T* Z, const T* Y, T* terms,
+                             T* col, T* lse) {
+  const long size = n * m;
+  if (output == kSigmoid) {
+    // -(y log a + (1 - y) log(1 - a)) with a = 1 / (1 + exp(-z)) is softplus(z) - z y
+    // = max(z, 0) - z y + log1p(exp(-|z|)). Eigen 3.4 has no vectorized log1p for double, so
+    // log1p(u) = log(w) u / (w - 1) with w = 1 + u (Goldberg; a few ulp), and u where w
+    // rounds to 1 (the loop: select() would evaluate the whole chunk with scalar code).
+    chunked<T>(size, Z, Y, terms, [](const Chunk<T>& z, const Chunk<T>& y, Chunk<T>& r) {
+      const Chunk<T> base = z.max(T(0)) - z * y;
+      const Chunk<T> u = (-z.abs()).exp();
+      const Chunk<T> w = T(1) + u;
+      r = base + w.log() * (u / (w - T(1)));
+      for (int q = 0; q < kChunk; ++q) {
+        if (w[q] == T(1)) r[q] = base[q] + u[q];
+      }
+    });
+  } else if (output == kSoftmax) {
+    // -sum_i y_i log softmax(z)_i = sum_i y_i (lse - z_i) per column, with
+    // lse - z_i = log(sum_k exp(d_k)) - d_i and d = z - max(z) <= 0: exp cannot overflow, and
+    // the sum is at least 1.
+    VecMap<T> c(col, m), s(lse, m);
+    c = ConstVecMap<T>(Z, m);
+    for (long i = 1; i < n; ++i) c = c.max(ConstVecMap<T>(Z + i * m, m));
+    s.setZero();
+    for (long i = 0; i < n; ++i) {
+      VecMap<T>(terms + i * m, m) = ConstVecMap<T>(Z + i * m, m) - c;
+      chunked<T>(m, terms + i * m, nullptr, terms + i * m,
+                 [](const Chunk<T>& d, const Chunk<T>&, Chunk<T>& r) { r = d.exp(); });
+      s += ConstVecMap<T>(terms + i * m, m);
+    }
+    chunked<T>(m, lse, nullptr, lse,
+               [](const Chunk<T>& x, const Chunk<T>&, Chunk<T>& r) { r = x.log(); });
+    for (long i = 0; i < n; ++i) {
+      VecMap<T>(terms + i * m, m) =
+          ConstVecMap<T>(Y + i * m, m) * (s - (ConstVecMap<T>(Z + i * m, m) - c));
+    }
+  } else {
+    for (long e = 0; e < size; ++e) terms[e] = T(0.5) * (Z[e] - Y[e]) * (Z[e] - Y[e]);
+  }
+  return static_cast<double>(sum(size, terms)) / static_cast<double>(m);
+}
+
+template <class T>
+double cost_from_logits(int output, long n, long m, const T* Z, const T* Y) {
+  std::vector<T> terms(static_cast<std::size_t>(n * m)), col(static_cast<std::size_t>(m)),
+      lse(static_cast<std::size_t>(m));
+  return cost_from_logits_with(output, n, m, Z, Y, terms.data(), col.data(), lse.data());
+}
+
+// True when no x[i] is NaN or inf: x * 0 is 0 for finite x and NaN otherwise.
+template <class T>
+bool all_finite(long n, const T* x) {
+  Lanes<T> acc = Lanes<T>::Zero();
+  long j = 0;
+  for (; j + kLanes <= n; j += kLanes) acc += Eigen::Map<const Lanes<T>>(x + j) * T(0);
+  T tail = T(0);
+  for (; j < n; ++j) tail += x[j] * T(0);
+  const T total = combine(acc) + tail;
+  return total == total;
+}
+
 template <class T>
 double sum_squares(long n, const T* x) {
   return static_cast<double>(dot(n, x, x));
@@ -562,6 +630,31 @@ void gather_rows_transposed(long rows, const T* XT, const std::int64_t* perm, lo
   }
 }
 
+// The training state at an epoch boundary (same-size assign: no allocation after the first).
+template <class T>
+struct Snapshot {
+  std::vector<T> theta, v, s;
+  std::int64_t t = 0;
+  std::uint64_t step = 0;
+
+  void save(std::size_t n, const T* theta_, const T* v_, const T* s_, std::int64_t t_,
+            std::uint64_t step_) {
+    theta.assign(theta_, theta_ + n);
+    if (v_ != nullptr) v.assign(v_, v_ + n);
+    if (s_ != nullptr) s.assign(s_, s_ + n);
+    t = t_;
+    step = step_;
+  }
+  void restore(std::size_t n, T* theta_, T* v_, T* s_, std::int64_t* t_,
+               std::uint64_t* step_) const {
+    std::copy(theta.begin(), theta.begin() + static_cast<long>(n), theta_);
+    if (v_ != nullptr) std::copy(v.begin(), v.begin() + static_cast<long>(n), v_);
+    if (s_ != nullptr) std::copy(s.begin(), s.begin() + static_cast<long>(n), s_);
+    *t_ = t;
+    *step_ = step;
+  }
+};
+
 // The whole training loop; every buffer is allocated here, once.
 template <class T>
 TrainResult train(const TrainArgs<T>& a) {
@@ -628,10 +721,27 @@ TrainResult train(const TrainArgs<T>& a) {
           beta2 = static_cast<T>(a.beta2), eps = static_cast<T>(a.epsilon);
   std::int64_t t = *a.t;
   std::uint64_t step = *a.step;
-  TrainResult result{0, kDone};
+  TrainResult result{0, kDone, -1};
   auto last_hook = Clock::now();
   const auto hook_period = std::chrono::duration<double>(a.hook_seconds);
   double last_cost = std::numeric_limits<double>::quiet_NaN();
+
+  // Divergence: every epoch ends with a check of its cost and of theta, v, s (one pass over
+  // the state). To stop at the last finite state, the state is copied at each finite epoch
+  // boundary (an optimizer step cannot be undone in floating point, and with minibatches a
+  // non-finite epoch has already taken several steps); O(parameters) per epoch against
+  // O(parameters * m) for the epoch itself. Two copies are kept, the ends of the last two
+  // epochs: a state whose own cost (the first step of the next epoch; all of it in full batch)
+  // is non-finite is not a finite state, and then the one before is restored.
+  const bool check = a.on_nonfinite != kIgnoreNonFinite;
+  const bool stop_nonfinite = a.on_nonfinite == kStopNonFinite;
+  const std::size_t np = static_cast<std::size_t>(n_params);
+  Snapshot<T> saved[2];
+  int newest = 0;  // saved[newest]: end of the previous epoch; the other: the one before
+  long saved_epochs[2] = {0, 0};
+  if (stop_nonfinite) {
+    for (Snapshot<T>& sv : saved) sv.save(np, a.theta, a.v, a.s, t, step);
+  }
 
   for (long epoch = 0; epoch < a.num_epochs; ++epoch) {
     if (!full_batch) {
@@ -639,6 +749,7 @@ TrainResult train(const TrainArgs<T>& a) {
     }
     const T lr = static_cast<T>(a.learning_rates[epoch]);
     double cost_total = 0.0, cost_step = 0.0;
+    double first_cost = 0.0;  // the cost at the state the epoch started from (first step)
     for (long start = 0; start < a.m; start += mbs) {
       const long mb = std::min(mbs, a.m - start);
       const T* Xp = a.X;
@@ -652,12 +763,15 @@ TrainResult train(const TrainArgs<T>& a) {
       forward_pass<T>(net, mb, Xp, W.data(), b.data(), a.keep_prob,
                       dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
                       A.data(), D.data(), Adrop.data(), col.data());
-      cost_step = cost_with<T>(net.output, net.dims[L], mb, A[L - 1], Yp, dZ.data());
+      // (dZ, col and dA are free until the backward pass.)
+      cost_step = cost_from_logits_with<T>(net.output, net.dims[L], mb, Z[L - 1], Yp, dZ.data(),
+                                           col.data(), dA.data());
       if (a.lambd != 0.0) {
         double squares = 0.0;
         for (int l = 0; l < L; ++l) squares += sum_squares<T>(net.dims[l + 1] * net.dims[l], W[l]);
         cost_step += 1.0 / static_cast<double>(mb) * (a.lambd / 2.0) * squares;
       }
+      if (start == 0) first_cost = cost_step;
       cost_total += cost_step * static_cast<double>(mb);
       Aprev[0] = Xp;
       for (int l = 1; l < L; ++l) Aprev[l] = dropout_on ? Adrop[l - 1] : A[l - 1];
@@ -684,6 +798,24 @@ TrainResult train(const TrainArgs<T>& a) {
     if (result.status == kStopped) break;
     last_cost = full_batch ? cost_step : cost_total / static_cast<double>(a.m);
     a.costs[epoch] = last_cost;
+    if (check) {
+      const bool finite = std::isfinite(last_cost) && all_finite(n_params, a.theta) &&
+                          (a.v == nullptr || all_finite(n_params, a.v)) &&
+                          (a.s == nullptr || all_finite(n_params, a.s));
+      if (!finite && result.nonfinite_epoch < 0) result.nonfinite_epoch = epoch;
+      if (!finite && stop_nonfinite) {
+        const int back = std::isfinite(first_cost) ? newest : 1 - newest;
+        saved[back].restore(np, a.theta, a.v, a.s, &t, &step);
+        result.epochs_done = saved_epochs[back];
+        result.status = kDiverged;
+        break;
+      }
+      if (stop_nonfinite) {
+        newest = 1 - newest;
+        saved[newest].save(np, a.theta, a.v, a.s, t, step);
+        saved_epochs[newest] = epoch + 1;
+      }
+    }
     result.epochs_done = epoch + 1;
     if (a.hook != nullptr && a.callback_every > 0 && result.epochs_done % a.callback_every == 0) {
       last_hook = Clock::now();
@@ -705,8 +837,8 @@ TrainResult train(const TrainArgs<T>& a) {
 
 template <class T>
 Kernels<T> make_kernels() {
-  return Kernels<T>{NNCORE_STR(NNCORE_ISA), &forward<T>, &backward<T>, &update<T>,
-                    &dropout<T>, &cost<T>, &sum_squares<T>, &train<T>};
+  return Kernels<T>{NNCORE_STR(NNCORE_ISA), &forward<T>, &backward<T>, &update<T>, &dropout<T>,
+                    &cost<T>, &cost_from_logits<T>, &sum_squares<T>, &train<T>};
 }
 
 }  // namespace NNCORE_ISA

@@ -40,7 +40,7 @@ from ._mirror import (
     update_parameters_with_momentum,
     vector_to_dictionary,
 )
-from ._training import TrainingInterrupted, model
+from ._training import TrainingDiverged, TrainingInterrupted, model
 from ._types import LayerCache
 from .network import Network
 
@@ -49,6 +49,7 @@ __version__ = _core.version
 __all__ = [
     "LayerCache",
     "Network",
+    "TrainingDiverged",
     "TrainingInterrupted",
     "__version__",
     "backward_propagation",

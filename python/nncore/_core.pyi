@@ -76,6 +76,8 @@ class _F64Kernels(Protocol):
     @staticmethod
     def cost(output: SupportsIndex, AL: _F64, Y: _F64) -> float: ...
     @staticmethod
+    def cost_from_logits(output: SupportsIndex, ZL: _F64, Y: _F64) -> float: ...
+    @staticmethod
     def sum_squares(x: _F64) -> float: ...
     @staticmethod
     def train(
@@ -104,7 +106,8 @@ class _F64Kernels(Protocol):
         callback: _Hook,
         callback_every: SupportsIndex,
         hook_seconds: float,
-    ) -> None:
+        on_nonfinite: SupportsIndex,
+    ) -> int:
         """The whole training loop in one call, in place."""
 
 class _F32Kernels(Protocol):
@@ -166,6 +169,8 @@ class _F32Kernels(Protocol):
     @staticmethod
     def cost(output: SupportsIndex, AL: _F32, Y: _F32) -> float: ...
     @staticmethod
+    def cost_from_logits(output: SupportsIndex, ZL: _F32, Y: _F32) -> float: ...
+    @staticmethod
     def sum_squares(x: _F32) -> float: ...
     @staticmethod
     def train(
@@ -194,7 +199,8 @@ class _F32Kernels(Protocol):
         callback: _Hook,
         callback_every: SupportsIndex,
         hook_seconds: float,
-    ) -> None:
+        on_nonfinite: SupportsIndex,
+    ) -> int:
         """The whole training loop in one call, in place."""
 
 f32: _F32Kernels

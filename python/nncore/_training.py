@@ -29,8 +29,47 @@ MAX_INT64 = 2**63 - 1
 HOOK_SECONDS = 0.05
 
 
+# on_nonfinite: numpy's np.errstate vocabulary -> the core's NonFinite codes.
+ON_NONFINITE = {"ignore": 0, "warn": 1, "raise": 2}
+
+
 class TrainingInterrupted(UserWarning):
     """Training was stopped by Ctrl-C; what was learned so far is kept."""
+
+
+class TrainingDiverged(FloatingPointError):
+    """An epoch ended with a non-finite cost, parameters or optimizer state.
+
+    Raised with ``on_nonfinite="raise"``, after the training state has been put back to the
+    last finite one. A :class:`FloatingPointError` (what ``np.errstate(all="raise")`` raises
+    for a floating-point fault), hence also an :class:`ArithmeticError`.
+
+    Attributes
+    ----------
+    epoch : int
+        Index of the epoch that ended non-finite, counted from 0 over all training so far
+        (``costs[epoch]`` is where its cost would have gone).
+    cost : float
+        That epoch's cost (``nan`` or ``inf``; finite when only the parameters or optimizer
+        state overflowed).
+    epochs_kept : int
+        Epochs whose state is kept: ``epoch``, or ``epoch - 1`` when the cost was already
+        non-finite at the parameters the epoch started from (in full batch, the cost of an
+        epoch is that of the parameters before its step). The state kept is the state after
+        ``epochs_kept`` epochs, bit for bit.
+    parameters : dict
+        The parameters kept (copies).
+    costs : list of float
+        The costs kept, ``epochs_kept`` of them.
+    """
+
+    def __init__(self, message, epoch, cost, epochs_kept, parameters=None, costs=None):
+        super().__init__(message)
+        self.epoch = epoch
+        self.cost = cost
+        self.epochs_kept = epochs_kept
+        self.parameters = parameters
+        self.costs = costs
 
 
 def n_parameters(dims: list[int]) -> int:
@@ -144,14 +183,28 @@ def run(
     callback=None,
     callback_every=1,
     progress=False,
-):
+    on_nonfinite="raise",
+    costs=None,
+) -> tuple[np.ndarray, bool, tuple[int, float, int] | None]:
     """One call into the core's training loop, in place on theta, v, s and state
-    (``[t, step, epochs_done, stopped]``). Returns ``(costs, interrupted)``.
+    (``[t, step, epochs_done, status]``). Returns ``(costs, interrupted, diverged)``.
 
     Ctrl-C stops the loop at the next check (every ``HOOK_SECONDS``), warns with
     :class:`TrainingInterrupted` and returns normally with the progress made.
+
+    ``diverged`` is ``None``, or ``(epoch, cost, epochs_kept)`` for the first epoch (counted
+    from ``first_epoch``) that ended with a non-finite cost or state: with
+    ``on_nonfinite="raise"`` the core stopped there and theta, v, s, state and the returned
+    costs are those after ``epochs_kept`` epochs, the last finite state (see
+    :class:`TrainingDiverged`); with ``"warn"`` training went on (and this function warned);
+    with ``"ignore"`` nothing is checked and it is always ``None``. The caller raises
+    :func:`diverged_error`, so that it can first store what was kept.
+
+    ``costs``, if given, is the ``num_epochs`` buffer the core writes the costs into, so that a
+    caller still has them when an exception (from the callback) leaves this function.
     """
-    costs = np.full(num_epochs, np.nan)
+    if costs is None:
+        costs = np.full(num_epochs, np.nan)
     bar = _Progress(num_epochs, first_epoch) if progress else None
 
     def hook(epochs_done, cost, periodic):
@@ -162,14 +215,25 @@ def run(
         return True
 
     interrupted = False
+    diverged: tuple[int, float, int] | None = None
     state[2:] = 0
     try:
-        core_for(theta.dtype).train(
+        bad = core_for(theta.dtype).train(
             X, Y, theta, v, s, costs, state, list(dims), HIDDEN[hidden], OUTPUTS[output],
             OPTIMIZER_CODES[optimizer], mini_batch_size, num_epochs, shuffle_seed, lambd,
             keep_prob, beta, beta1, beta2, epsilon, rates, dropout_seed, hook,
             callback_every if callback is not None else 0, HOOK_SECONDS,
+            ON_NONFINITE[on_nonfinite],
         )  # fmt: skip
+        if bad >= 0:
+            diverged = (first_epoch + bad, float(costs[bad]), first_epoch + int(state[2]))
+            if on_nonfinite == "warn":
+                warnings.warn(
+                    f"training diverged: {_what_diverged(*diverged[:2])}; training went on "
+                    "(on_nonfinite='warn'), the parameters may hold NaN or inf",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
     except KeyboardInterrupt:
         interrupted = True
         warnings.warn(
@@ -183,7 +247,33 @@ def run(
             done = int(state[2])
             bar.update(done, float(costs[done - 1]) if done else float("nan"))
             bar.close()
-    return costs[: int(state[2])], interrupted
+    return costs[: int(state[2])], interrupted, diverged
+
+
+def _what_diverged(epoch: int, cost: float, epochs_kept: int | None = None) -> str:
+    if np.isfinite(cost):
+        return f"epoch {epoch} (counting from 0) left NaN or inf in the parameters or optimizer"
+    what = f"the cost of epoch {epoch} (counting from 0) is {cost}"
+    if epochs_kept is not None and epochs_kept < epoch:
+        what += ", already at the parameters the epoch started from"
+    return what
+
+
+def diverged_error(
+    epoch: int, cost: float, epochs_kept: int, parameters=None, costs=None
+) -> TrainingDiverged:
+    """The :class:`TrainingDiverged` for ``run``'s ``diverged`` with ``on_nonfinite="raise"``."""
+    return TrainingDiverged(
+        f"training diverged: {_what_diverged(epoch, cost, epochs_kept)}; kept the parameters, "
+        f"optimizer state and costs after {epochs_kept} epochs, the last finite ones (lower "
+        "the learning rate and continue, or pass on_nonfinite='warn' or 'ignore' to train on "
+        "regardless)",
+        epoch,
+        cost,
+        epochs_kept,
+        parameters,
+        costs,
+    )
 
 
 def check_hyperparameters(
@@ -221,6 +311,7 @@ def model(
     decay_rate: float = 1.0,
     hidden_activation: str = "relu",
     print_cost: bool = False,
+    on_nonfinite: str = "warn",
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """Train the network with the whole loop in one call into the core.
 
@@ -240,6 +331,21 @@ def model(
     ``0 < keep_prob <= 1``, ``decay_rate >= 0``, all finite; ``num_epochs >= 0`` and
     ``mini_batch_size >= 1`` integers. A bad argument raises ``ValueError`` or ``TypeError``
     naming it.
+
+    Numerics (see ``docs/numerics.md``): the recorded cost is computed from the output
+    pre-activation ``Z`` as ``max(z, 0) - z y + log1p(exp(-|z|))``, equal to the course's
+    ``-(y log a + (1 - y) log(1 - a))`` in exact arithmetic and to the reference to rounding,
+    but finite where the reference's ``nansum`` of logs of a saturated output gives ``inf``
+    (the course's large random initialization: the reference's ``costs[0]`` is ``inf``,
+    nncore's a large finite number). The parameters do not depend on it.
+
+    ``on_nonfinite`` says what happens when an epoch ends with a NaN or infinite cost,
+    parameters or optimizer state (a learning rate too large, float32 overflow):
+    ``"warn"`` (default) trains on like the reference, which carries NaN to the end, and
+    issues one ``RuntimeWarning`` naming the first such epoch; ``"raise"`` stops at that
+    epoch and raises :class:`TrainingDiverged`, whose ``parameters`` and ``costs``
+    attributes hold the state after the last finite epoch; ``"ignore"`` trains on silently
+    (no check at all).
 
     Parameters
     ----------
@@ -276,6 +382,8 @@ def model(
         Activation of the hidden layers.
     print_cost : bool, optional
         Print the cost every 1000 epochs, as the course does.
+    on_nonfinite : {"warn", "raise", "ignore"}, optional
+        What to do when an epoch ends non-finite (see above).
 
     Returns
     -------
@@ -288,12 +396,16 @@ def model(
     ------
     TypeError, ValueError
         On bad input, naming the argument, before anything reaches the core.
+    TrainingDiverged
+        With ``on_nonfinite="raise"``, when an epoch ends non-finite.
 
     Warns
     -----
     TrainingInterrupted
         When Ctrl-C stops training (within a fraction of a second); the parameters and costs
         reached so far are returned.
+    RuntimeWarning
+        With ``on_nonfinite="warn"``, naming the first epoch that ended non-finite.
     """
     dt = chk.compute_dtype(X)
     dims = chk.layers_dims(layers_dims)
@@ -311,6 +423,7 @@ def model(
         # Sizes >= m all mean one batch of everything: clipping keeps the core's long in range.
         mini_batch_size = min(chk.integer(mini_batch_size, "mini_batch_size", low=1), m)
     decay_fn = decay_function(decay)
+    chk.choice(on_nonfinite, "on_nonfinite", ON_NONFINITE)
 
     if isinstance(initialization, dict):
         theta = flatten(initialization, dims, dt, name="initialization").copy()
@@ -332,15 +445,19 @@ def model(
         if (epoch - 1) % 1000 == 0:
             print(f"Cost after epoch {epoch - 1}: {cost:f}")
 
-    costs, _ = run(
+    costs, _, diverged = run(
         X, Y, dims, hidden=hidden_activation, output="sigmoid", optimizer=optimizer,
         theta=theta, v=v, s=s, state=state,
         mini_batch_size=0 if mini_batch_size is None else mini_batch_size,
         num_epochs=num_epochs, shuffle_seed=10, lambd=hp["lambd"], keep_prob=hp["keep_prob"],
         beta=hp["beta"], beta1=hp["beta1"], beta2=hp["beta2"], epsilon=hp["epsilon"],
         rates=rates, dropout_seed=0, callback=printer if print_cost else None,
+        on_nonfinite=on_nonfinite,
     )  # fmt: skip
-    return unflatten(theta, dims), [float(c) for c in costs]
+    parameters, cost_list = unflatten(theta, dims), [float(c) for c in costs]
+    if diverged is not None and on_nonfinite == "raise":
+        raise diverged_error(*diverged, parameters, cost_list)
+    return parameters, cost_list
 
 
 def elapsed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:

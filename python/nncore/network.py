@@ -10,7 +10,6 @@ import os
 import secrets
 import struct
 import threading
-import warnings
 import zipfile
 import zlib
 
@@ -20,9 +19,11 @@ from . import _mirror
 from . import _validate as chk
 from ._mirror import HIDDEN, OPTIMIZER_CODES, core_for
 from ._training import (
+    ON_NONFINITE,
     OUTPUTS,
     check_hyperparameters,
     decay_function,
+    diverged_error,
     flatten,
     learning_rates,
     n_parameters,
@@ -396,6 +397,7 @@ class Network:
         callback=None,
         callback_every: int = 10,
         progress: bool = False,
+        on_nonfinite: str = "raise",
     ) -> Network:
         """Train on ``X`` (``(n_x, m)``) and ``Y``; the whole loop runs in the core.
 
@@ -432,6 +434,14 @@ class Network:
         callback_every : int, optional
         progress : bool, optional
             Show a progress bar (tqdm when it is installed).
+        on_nonfinite : {"raise", "warn", "ignore"}, optional
+            When an epoch ends with a NaN or infinite cost, parameters or optimizer state (a
+            learning rate too large, float32 overflow): ``"raise"`` stops there, puts the
+            network back to the end of the last finite epoch (parameters, optimizer state,
+            ``costs`` and ``epochs``) and raises :class:`nncore.TrainingDiverged` naming the
+            epoch, after which ``fit`` can continue, for instance with a lower learning rate;
+            ``"warn"`` trains on and issues one ``RuntimeWarning``; ``"ignore"`` trains on
+            silently.
 
         Returns
         -------
@@ -440,6 +450,13 @@ class Network:
             included (Adam's ``t`` and moments); switching optimizer starts its state afresh.
             Ctrl-C stops training, warns (:class:`nncore.TrainingInterrupted`) and returns
             normally with everything learned so far.
+
+        Notes
+        -----
+        The recorded cost is computed from the output pre-activation ``Z`` (sigmoid:
+        ``max(z, 0) - z y + log1p(exp(-|z|))``; softmax: ``logsumexp(z) - sum(y z)`` per
+        column), so a saturated output gives a large finite cost where the course's formula
+        on ``A`` gives ``inf``; see ``docs/numerics.md``.
         """
         X = self._input(X)
         Y = self._targets(Y, X.shape[1])
@@ -455,6 +472,7 @@ class Network:
             )
         callback_every = chk.integer(callback_every, "callback_every", low=1, high=2**63 - 1)
         progress = chk.flag(progress, "progress")
+        chk.choice(on_nonfinite, "on_nonfinite", ON_NONFINITE)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         rates = learning_rates(
@@ -470,26 +488,30 @@ class Network:
             self._t = 0
         empty = np.zeros(0, self.dtype)
         state = np.array([self._t, self._step, 0, 0], dtype=np.int64)
-        costs, _ = run(
-            X, Y, self.layers_dims, hidden=self.hidden_activation, output=self.output,
-            optimizer=optimizer, theta=self._theta,
-            v=self._v if self._v is not None else empty,
-            s=self._s if self._s is not None else empty, state=state,
-            mini_batch_size=0 if mini_batch_size is None else mini_batch_size,
-            num_epochs=num_epochs, shuffle_seed=self.seed + self.epochs, lambd=hp["lambd"],
-            keep_prob=hp["keep_prob"], beta=hp["beta"], beta1=hp["beta1"], beta2=hp["beta2"],
-            epsilon=hp["epsilon"], rates=rates, dropout_seed=self.seed, first_epoch=self.epochs,
-            callback=callback, callback_every=callback_every, progress=progress,
-        )  # fmt: skip
-        self._t, self._step = int(state[0]), int(state[1])
-        self.epochs += len(costs)
-        self.costs = np.concatenate([self.costs, costs])
-        if not np.isfinite(self._theta).all():
-            warnings.warn(
-                "training diverged: the parameters contain NaN or inf (lower the learning rate)",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+        costs = np.full(num_epochs, np.nan)
+        diverged: tuple[int, float, int] | None = None
+        try:
+            _, _, diverged = run(
+                X, Y, self.layers_dims, hidden=self.hidden_activation, output=self.output,
+                optimizer=optimizer, theta=self._theta,
+                v=self._v if self._v is not None else empty,
+                s=self._s if self._s is not None else empty, state=state,
+                mini_batch_size=0 if mini_batch_size is None else mini_batch_size,
+                num_epochs=num_epochs, shuffle_seed=self.seed + self.epochs, lambd=hp["lambd"],
+                keep_prob=hp["keep_prob"], beta=hp["beta"], beta1=hp["beta1"],
+                beta2=hp["beta2"], epsilon=hp["epsilon"], rates=rates, dropout_seed=self.seed,
+                first_epoch=self.epochs, callback=callback, callback_every=callback_every,
+                progress=progress, on_nonfinite=on_nonfinite, costs=costs,
+            )  # fmt: skip
+        finally:
+            # Also when the callback raised: the counts follow what theta has learned (the
+            # core wrote t, step and epochs_done into state before the exception came back).
+            done = int(state[2])
+            self._t, self._step = int(state[0]), int(state[1])
+            self.epochs += done
+            self.costs = np.concatenate([self.costs, costs[:done]])
+        if diverged is not None and on_nonfinite == "raise":
+            raise diverged_error(*diverged, self.parameters, list(self.costs))
         return self
 
     # -----------------------------------------------------------------------------------------

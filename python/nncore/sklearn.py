@@ -39,6 +39,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from . import _validate as chk
 from ._mirror import HIDDEN
+from ._training import TrainingDiverged
 from .network import INITIALIZATIONS, Network
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -317,9 +318,7 @@ class _BaseMLP(BaseEstimator):
                 return False
             return True
 
-        with warnings.catch_warnings():
-            # Network warns on divergence; scikit-learn's estimators raise (below).
-            warnings.filterwarnings("ignore", "training diverged", RuntimeWarning)
+        try:
             net.fit(
                 XT,
                 YT,
@@ -329,8 +328,14 @@ class _BaseMLP(BaseEstimator):
                 keep_prob=p["keep_prob"],
                 callback=after_epoch,
                 callback_every=1,
+                on_nonfinite="raise",
                 **self._optimizer_args(p),
             )
+        except TrainingDiverged as e:  # the network is back at its last finite state
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain large "
+                "values and need to be preprocessed (or lower learning_rate_init)."
+            ) from e
         if self.early_stopping:  # the parameters of the best validation score
             net._theta[:] = best_theta
         if not np.isfinite(net._theta).all():

@@ -470,7 +470,7 @@ def t_core_train(d):
         d.int(-(2**40), 2**40), epochs, d.int(0, 2**32 - 1), d.float(), d.float(), d.float(),
         d.float(), d.float(), d.float(), rates, d.int(0, 2**64 - 1),
         _callback(d) if d.bool() else d.pick([None, 3, "x"]), d.int(-2, 3),
-        d.pick([0.05, 1e-9, 0.0, -1.0, np.nan, np.inf]),
+        d.pick([0.05, 1e-9, 0.0, -1.0, np.nan, np.inf]), d.int(-1, 3),
     )  # fmt: skip
 
 

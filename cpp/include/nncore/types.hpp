@@ -11,6 +11,9 @@ enum Hidden : int { kRelu = 0, kTanh = 1 };
 enum Output : int { kSigmoid = 0, kSoftmax = 1, kIdentity = 2 };
 enum Optimizer : int { kGD = 0, kMomentum = 1, kAdam = 2 };
 enum MaskMode : int { kNoDropout = 0, kGivenMasks = 1, kGenerateMasks = 2 };
+// What the training loop does when an epoch ends with a non-finite cost or state:
+// nothing, report the first such epoch and go on, or stop there and restore the last finite state.
+enum NonFinite : int { kIgnoreNonFinite = 0, kReportNonFinite = 1, kStopNonFinite = 2 };
 
 // Network shape: L layers, dims[0..L] = layers_dims.
 struct Shape {
@@ -95,13 +98,20 @@ struct TrainArgs {
   void* hook_ctx;
   long callback_every;  // 0: no periodic call
   double hook_seconds;  // time-based call (interrupt checks, progress)
+  int on_nonfinite;     // NonFinite
 };
 
-enum TrainStatus : int { kDone = 0, kStopped = 1 };
+// kDiverged (kStopNonFinite): epoch nonfinite_epoch ended with a non-finite cost, parameters
+// or optimizer state (its cost is in costs[nonfinite_epoch]), and theta, v, s, t, step are
+// back at the end of epoch epochs_done - 1, the last one whose state, and the cost at that
+// state, were finite: epochs_done is nonfinite_epoch, or one less when the cost was already
+// non-finite at the state that epoch started from.
+enum TrainStatus : int { kDone = 0, kStopped = 1, kDiverged = 2 };
 
 struct TrainResult {
   long epochs_done;
   int status;
+  long nonfinite_epoch;  // first epoch (0-based, this call) that ended non-finite, or -1
 };
 
 // One table per SIMD target and dtype.
@@ -115,6 +125,8 @@ struct Kernels {
                        double keep_prob, T* out);
   // Mean cost of the output layer over m examples (nan terms skipped, like np.nansum).
   double (*cost)(int output, long n, long m, const T* A, const T* Y);
+  // The same cost from the pre-activation Z, finite wherever Z is (what training records).
+  double (*cost_from_logits)(int output, long n, long m, const T* Z, const T* Y);
   double (*sum_squares)(long n, const T* x);
   TrainResult (*train)(const TrainArgs<T>&);
 };
