@@ -23,6 +23,24 @@ namespace nncore {
 namespace NNCORE_ISA {
 namespace {
 
+// std::vector's member functions are weak symbols named after the vector's type, merged by the
+// linker across translation units: without this allocator, every target's vectors would share
+// one copy, compiled for whichever target the linker met first (x86-64-v4 code on an AVX2 CPU
+// is a SIGILL). The allocator's type carries this target's namespace into those names.
+// CMake checks after each build that the targets share no weak symbol.
+template <class T>
+struct Allocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = Allocator<U>;
+  };
+  Allocator() = default;
+  template <class U>
+  Allocator(const Allocator<U>&) noexcept {}
+};
+template <class T>
+using Vec = std::vector<T, Allocator<T>>;
+
 template <class T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <class T>
@@ -363,7 +381,7 @@ double cost_with(int output, long n, long m, const T* A, const T* Y, T* terms) {
 
 template <class T>
 double cost(int output, long n, long m, const T* A, const T* Y) {
-  std::vector<T> terms(static_cast<std::size_t>(n * m));
+  Vec<T> terms(static_cast<std::size_t>(n * m));
   return cost_with(output, n, m, A, Y, terms.data());
 }
 
@@ -418,7 +436,7 @@ double cost_from_logits_with(int output, long n, long m, const T* Z, const T* Y,
 
 template <class T>
 double cost_from_logits(int output, long n, long m, const T* Z, const T* Y) {
-  std::vector<T> terms(static_cast<std::size_t>(n * m)), col(static_cast<std::size_t>(m)),
+  Vec<T> terms(static_cast<std::size_t>(n * m)), col(static_cast<std::size_t>(m)),
       lse(static_cast<std::size_t>(m));
   return cost_from_logits_with(output, n, m, Z, Y, terms.data(), col.data(), lse.data());
 }
@@ -517,7 +535,7 @@ long max_units(const Shape& net) {
 
 template <class T>
 void forward(const ForwardArgs<T>& a) {
-  std::vector<T> col(static_cast<std::size_t>(a.m));
+  Vec<T> col(static_cast<std::size_t>(a.m));
   forward_pass(a.net, a.m, a.X, a.W, a.b, a.keep_prob, a.mask_mode, a.seed, a.step, a.Z, a.A,
                a.D, a.Adrop, col.data());
 }
@@ -525,7 +543,7 @@ void forward(const ForwardArgs<T>& a) {
 template <class T>
 void backward(const BackwardArgs<T>& a) {
   const std::size_t size = static_cast<std::size_t>(max_units(a.net) * a.m);
-  std::vector<T> dZ(size), dA(size);
+  Vec<T> dZ(size), dA(size);
   backward_pass(a.net, a.m, a.Y, a.W, a.Aprev, a.Z, a.A, a.D, a.lambd, a.keep_prob, a.dW, a.db,
                 dZ.data(), dA.data());
 }
@@ -633,7 +651,7 @@ void gather_rows_transposed(long rows, const T* XT, const std::int64_t* perm, lo
 // The training state at an epoch boundary (same-size assign: no allocation after the first).
 template <class T>
 struct Snapshot {
-  std::vector<T> theta, v, s;
+  Vec<T> theta, v, s;
   std::int64_t t = 0;
   std::uint64_t step = 0;
 
@@ -666,15 +684,15 @@ TrainResult train(const TrainArgs<T>& a) {
   const bool dropout_on = a.keep_prob < 1.0;
 
   // Views of the flat parameter vector: W1, b1, W2, b2, ...
-  std::vector<const T*> W(L), b(L);
-  std::vector<T*> dW(L), db(L);
+  Vec<const T*> W(L), b(L);
+  Vec<T*> dW(L), db(L);
   long n_params = 0;
-  std::vector<long> w_offset(L);
+  Vec<long> w_offset(L);
   for (int l = 0; l < L; ++l) {
     w_offset[l] = n_params;
     n_params += net.dims[l + 1] * net.dims[l] + net.dims[l + 1];
   }
-  std::vector<T> grad(static_cast<std::size_t>(n_params));
+  Vec<T> grad(static_cast<std::size_t>(n_params));
   for (int l = 0; l < L; ++l) {
     const long nw = net.dims[l + 1] * net.dims[l];
     W[l] = a.theta + w_offset[l];
@@ -684,9 +702,9 @@ TrainResult train(const TrainArgs<T>& a) {
   }
 
   // Activations for a batch of at most mbs examples.
-  std::vector<std::vector<T>> Zs(L), As(L), Ds(L), Adrops(L);
-  std::vector<T*> Z(L), A(L), D(L), Adrop(L);
-  std::vector<const T*> Aprev(L), Zc(L), Ac(L), Dc(L);
+  Vec<Vec<T>> Zs(L), As(L), Ds(L), Adrops(L);
+  Vec<T*> Z(L), A(L), D(L), Adrop(L);
+  Vec<const T*> Aprev(L), Zc(L), Ac(L), Dc(L);
   for (int l = 0; l < L; ++l) {
     const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * mbs);
     Zs[l].resize(size);
@@ -704,9 +722,9 @@ TrainResult train(const TrainArgs<T>& a) {
     Dc[l] = D[l];
   }
   const std::size_t scratch = static_cast<std::size_t>(max_units(net) * mbs);
-  std::vector<T> dZ(scratch), dA(scratch), col(static_cast<std::size_t>(mbs));
-  std::vector<T> Xb, Yb, XT;
-  std::vector<std::int64_t> perm;
+  Vec<T> dZ(scratch), dA(scratch), col(static_cast<std::size_t>(mbs));
+  Vec<T> Xb, Yb, XT;
+  Vec<std::int64_t> perm;
   if (!full_batch) {
     // One transposed copy of X per call (the size of X) makes every minibatch's gather read
     // whole examples; on MNIST-sized X the column gather cost 14% of an epoch.
