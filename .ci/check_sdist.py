@@ -5,7 +5,15 @@ import subprocess
 import sys
 import tarfile
 
-BUILD_INPUTS = ["CMakeLists.txt", "pyproject.toml", "README.md", "LICENSE", "cpp", "python/nncore"]
+BUILD_INPUTS = [
+    "CMakeLists.txt",
+    "pyproject.toml",
+    "README.md",
+    "LICENSE",
+    "cmake",
+    "cpp",
+    "python/nncore",
+]
 
 
 def main(path: str) -> int:
