@@ -35,14 +35,6 @@ SHAPES = [
 ]
 
 
-@pytest.fixture(params=_core.supported_isas())
-def isa(request):
-    previous = _core.current_isa()
-    _core.set_isa(request.param)
-    yield request.param
-    _core.set_isa(previous)
-
-
 def _problem(dims, m, seed, dtype):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((dims[0], m))

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 import nncore
-from nncore import _core
 from nncore import reference as ref
 
 
@@ -25,14 +24,6 @@ def restore_threads():
     previous = nncore.get_num_threads()
     yield
     nncore.set_num_threads(previous)
-
-
-@pytest.fixture(params=_core.supported_isas())
-def isa(request):
-    previous = _core.current_isa()
-    _core.set_isa(request.param)
-    yield request.param
-    _core.set_isa(previous)
 
 
 def _data(n_x, m, seed, dtype):
