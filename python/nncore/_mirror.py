@@ -78,22 +78,81 @@ def _parameter_shapes(parameters, name: str = "parameters") -> list[tuple[int, i
 
 
 def dictionary_to_vector(parameters: dict):
-    """Flatten ``W1, b1, W2, ...`` into one column vector ``(n_parameters, 1)`` and the key of
-    each entry (as the reference). The parameters' shapes and dtype are checked, not values."""
+    """Flatten ``W1, b1, W2, ...`` into one column vector, as the reference.
+
+    The parameters' keys, shapes and dtype are checked, not their values.
+
+    Parameters
+    ----------
+    parameters : dict of numpy.ndarray
+        ``{"W1", "b1", ..., "WL", "bL"}``, all float64 or all float32.
+
+    Returns
+    -------
+    theta : numpy.ndarray
+        Shape ``(n_parameters, 1)``, the parameters' dtype (C order within each array).
+    keys : list of str
+        The name of the parameter each entry of ``theta`` comes from.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``parameters`` is not such a dict, or its arrays disagree in dtype or shape.
+    """
     _parameter_shapes(parameters)
     return _ref.dictionary_to_vector(parameters)
 
 
 def vector_to_dictionary(theta, layers_dims) -> dict[str, np.ndarray]:
-    """Unflatten ``theta`` (any shape with one entry per parameter; float64 or float32) into
-    ``{"W1", "b1", ...}`` of ``layers_dims`` (copies, ``theta``'s dtype); see the reference."""
+    """Unflatten ``theta`` into parameters (inverse of :func:`dictionary_to_vector`).
+
+    Parameters
+    ----------
+    theta : numpy.ndarray
+        float64 or float32, any shape with one entry per parameter (typically
+        ``(n_parameters, 1)``).
+    layers_dims : list of int
+        ``[n_x, n_1, ..., n_L]``, giving the shapes.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``{"W1", "b1", ..., "WL", "bL"}``: copies in ``theta``'s dtype.
+
+    Raises
+    ------
+    TypeError
+        If ``theta`` is not a float64 or float32 numpy array, or ``layers_dims`` is not a list
+        of positive integers.
+    ValueError
+        If ``theta`` does not hold exactly one entry per parameter of ``layers_dims``.
+    """
     dims = chk.layers_dims(layers_dims)
     chk.compute_dtype(theta, "theta")
     return _ref.vector_to_dictionary(theta, dims)
 
 
 def gradients_to_vector(gradients: dict) -> np.ndarray:
-    """Flatten ``dW1, db1, dW2, ...`` into one column vector (other keys are ignored)."""
+    """Flatten ``dW1, db1, dW2, ...`` into one column vector, as the reference.
+
+    Parameters
+    ----------
+    gradients : dict of numpy.ndarray
+        ``{"dW1", "db1", ..., "dWL", "dbL"}`` of real arrays; other keys (such as the
+        course's ``dA1``, ``dZ1``) are ignored.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_parameters, 1)``, aligned with :func:`dictionary_to_vector`.
+
+    Raises
+    ------
+    TypeError
+        If ``gradients`` is not a dict or holds non-real arrays.
+    ValueError
+        If a ``dW``/``db`` key is missing or unexpected.
+    """
     if not isinstance(gradients, dict):
         kind = type(gradients).__name__
         raise TypeError(f"gradients must be a dict of dW1, db1, ..., got {kind}")
@@ -107,7 +166,27 @@ def gradients_to_vector(gradients: dict) -> np.ndarray:
 
 
 def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float:
-    """``learning_rate0 / (1 + decay_rate * epoch_num)`` (see the reference)."""
+    """Learning-rate decay ``learning_rate0 / (1 + decay_rate * epoch_num)``.
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        Initial learning rate, finite and ``> 0``.
+    epoch_num : int
+        Epoch number, ``>= 0``.
+    decay_rate : float
+        Decay rate, finite and ``>= 0``.
+
+    Returns
+    -------
+    float
+        The decayed learning rate.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument is of the wrong kind or out of range.
+    """
     lr0 = chk.learning_rate(learning_rate0, "learning_rate0")
     epoch = chk.integer(epoch_num, "epoch_num", low=0)
     rate = chk.real(decay_rate, "decay_rate", low=0.0)
@@ -117,7 +196,29 @@ def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float
 def schedule_lr_decay(
     learning_rate0: float, epoch_num: int, decay_rate: float, time_interval: int = 1000
 ) -> float:
-    """``learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))``."""
+    """Stepwise decay ``learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))``.
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        Initial learning rate, finite and ``> 0``.
+    epoch_num : int
+        Epoch number, ``>= 0``.
+    decay_rate : float
+        Decay rate, finite and ``>= 0``.
+    time_interval : int, optional
+        Number of epochs between two decreases, ``>= 1``.
+
+    Returns
+    -------
+    float
+        The decayed learning rate.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument is of the wrong kind or out of range.
+    """
     lr0 = chk.learning_rate(learning_rate0, "learning_rate0")
     epoch = chk.integer(epoch_num, "epoch_num", low=0)
     rate = chk.real(decay_rate, "decay_rate", low=0.0)
@@ -131,10 +232,23 @@ def schedule_lr_decay(
 
 
 def sigmoid(z):
-    """Logistic sigmoid ``1 / (1 + exp(-z))`` (dtype preserved); see the reference.
+    """Logistic sigmoid ``1 / (1 + exp(-z))``, element-wise (numpy only, no core call).
 
-    ``z`` is any real array-like (numpy only, no core call); bool, complex, object and string
-    input is refused with ``TypeError``.
+    Parameters
+    ----------
+    z : array_like
+        Real numbers (integer or float).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``1 / (1 + exp(-z))``, float input's dtype preserved; exactly 0 where ``exp(-z)``
+        overflows, as in the reference (the overflow warning is silenced).
+
+    Raises
+    ------
+    TypeError
+        If ``z`` is bool, complex, object or string.
     """
     z = chk.real_array(z, "z")
     with np.errstate(over="ignore"):
@@ -142,7 +256,23 @@ def sigmoid(z):
 
 
 def relu(z):
-    """``max(0, z)`` element-wise (dtype preserved; real array-like input, as ``sigmoid``)."""
+    """Rectified linear unit ``max(0, z)``, element-wise (numpy only, no core call).
+
+    Parameters
+    ----------
+    z : array_like
+        Real numbers (integer or float).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``np.maximum(0, z)``, dtype preserved.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` is bool, complex, object or string.
+    """
     return np.maximum(0, chk.real_array(z, "z"))
 
 
@@ -602,10 +732,42 @@ def gradient_check_n(
     lambd: float = 0.0,
     print_msg: bool = False,
 ) -> float:
-    """Centred finite differences of the core's cost against ``gradients`` (see the reference).
+    """Compare ``gradients`` with centred finite differences of the core's cost.
 
-    Returns ``||grad - gradapprox|| / (||grad|| + ||gradapprox||)``. In float32 the
-    differences are dominated by rounding; check gradients in float64.
+    As :func:`nncore.reference.gradient_check_n`: ``J`` is :func:`compute_cost` (or
+    :func:`compute_cost_with_regularization` if ``lambd > 0``) after
+    :func:`forward_propagation`. In float32 the differences are dominated by rounding; check
+    gradients in float64.
+
+    Parameters
+    ----------
+    parameters : dict of numpy.ndarray
+        Point at which to check, ``{"W1", "b1", ..., "WL", "bL"}``, in the dtype of ``X``.
+    gradients : dict of numpy.ndarray
+        Gradients to check, ``{"dW1", "db1", ...}``, each of its parameter's shape and the
+        dtype of ``X``.
+    X : numpy.ndarray
+        Input, shape ``(n_x, m)``, float64 or float32, finite.
+    Y : numpy.ndarray
+        Labels 0/1, shape ``(n_L, m)``.
+    epsilon : float, optional
+        Finite-difference step, ``> 0``.
+    hidden_activation : {"relu", "tanh"}, optional
+        Activation of the hidden layers.
+    lambd : float, optional
+        L2 regularization strength of the cost, ``>= 0``.
+    print_msg : bool, optional
+        Print the course's verdict (threshold ``2e-7``).
+
+    Returns
+    -------
+    float
+        ``||grad - gradapprox||_2 / (||grad||_2 + ||gradapprox||_2)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        On bad input, naming the argument.
     """
     epsilon = chk.real(epsilon, "epsilon", low=0.0, low_open=True)
     lambd = chk.real(lambd, "lambd", low=0.0)

@@ -185,8 +185,30 @@ class Network:
     ) -> Network:
         """A network starting from a course parameter dict (``W1, b1, ..., WL, bL``).
 
-        The dtype of ``parameters["W1"]`` (float64 or float32) sets the network's; the arrays
-        are copied.
+        Parameters
+        ----------
+        parameters : dict of numpy.ndarray
+            ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``, all float64 or all
+            float32; the dtype of ``W1`` sets the network's and ``layers_dims`` is read from
+            the shapes. The arrays are copied.
+        hidden_activation : {"relu", "tanh"}, optional
+            Activation of the hidden layers.
+        output : {"sigmoid", "softmax", "identity"}, optional
+            Output layer and loss, as in :class:`Network`.
+        seed : int, optional
+            As in :class:`Network` (nothing is initialized, but it seeds the minibatch
+            shuffles and dropout masks of :meth:`fit`); ``None`` draws one.
+
+        Returns
+        -------
+        Network
+            Untrained (``epochs == 0``, no optimizer state), with these parameters.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``parameters`` is not such a dict (missing or extra keys, mixed dtypes,
+            inconsistent shapes) or another argument is invalid.
         """
         chk.num_layers(parameters)
         dtype = chk.compute_dtype(parameters["W1"], "parameters['W1']")
@@ -213,6 +235,19 @@ class Network:
         ``s`` (its moments, same layout as ``theta``; empty when the optimizer has none),
         ``t`` (Adam's step count), ``step`` (steps taken, keys the dropout masks), ``epochs``
         and ``costs`` (float64, one per epoch).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            File to write (replaced if it exists).
+
+        Raises
+        ------
+        FileNotFoundError
+            If the directory of ``path`` does not exist.
+        RuntimeError
+            If called while ``fit`` runs on this network (from another thread or its
+            callback).
         """
         with self._reading("save", in_fit_callback=False):
             empty = np.zeros(0, self.dtype)
@@ -246,7 +281,25 @@ class Network:
         or unknown members, wrong dtypes or shapes, invalid choices or counts, or another
         ``format_version`` -- raises :class:`ValueError` naming the path and the problem.
         Non-finite parameters or costs are kept as saved (a diverged network loads back as
-        it was). A missing file raises :class:`FileNotFoundError`.
+        it was).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        Network
+            The saved network, with its parameters, optimizer state, ``epochs``, ``costs``
+            and ``seed``: training it on continues as the saved one would have.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            If the file is not exactly what :meth:`save` writes.
         """
         name = os.fspath(path)
         with open(name, "rb") as f:
@@ -561,15 +614,54 @@ class Network:
 
     @_reader("predict_proba")
     def predict_proba(self, X) -> np.ndarray:
-        """Output probabilities: ``sigmoid`` ``(n_L, m)``, or ``softmax`` columns summing to 1."""
+        """Output probabilities.
+
+        Parameters
+        ----------
+        X : array_like
+            Input, shape ``(n_x, m)`` with ``m >= 1``, finite real numbers (converted to the
+            network's dtype, as in :meth:`fit`).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n_L, m)``, the network's dtype: the sigmoid outputs, or for
+            ``output="softmax"`` columns summing to 1.
+
+        Raises
+        ------
+        ValueError
+            For ``output="identity"`` (use :meth:`predict`), or if ``X`` has the wrong shape
+            or holds NaN or inf.
+        TypeError
+            If ``X`` is not an array of real numbers.
+        """
         if self.output == "identity":
             raise ValueError("predict_proba needs output='sigmoid' or 'softmax'; use predict")
         return self._forward(X)
 
     @_reader("predict")
     def predict(self, X) -> np.ndarray:
-        """Class labels (sigmoid: ``A > 0.5`` as 0/1; softmax: the argmax, shape ``(1, m)``)
-        or, for ``output="identity"``, the predicted values."""
+        """Class labels or, for ``output="identity"``, the predicted values.
+
+        Parameters
+        ----------
+        X : array_like
+            Input, shape ``(n_x, m)`` with ``m >= 1``, finite real numbers (converted to the
+            network's dtype, as in :meth:`fit`).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``output="sigmoid"``: ``A > 0.5`` as int64 0/1, shape ``(n_L, m)``;
+            ``"softmax"``: the index of the largest output of each column, int64, shape
+            ``(1, m)``; ``"identity"``: the outputs, shape ``(n_L, m)``, the network's dtype.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``X`` is not a finite real array of shape ``(n_x, m)``.
+        """
         A = self._forward(X)
         if self.output == "sigmoid":
             return (A > 0.5).astype(np.int64)

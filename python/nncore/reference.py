@@ -243,6 +243,11 @@ def initialize_parameters_xavier(
     -------
     dict
         Parameters ``{"W1", "b1", ..., "WL", "bL"}``.
+
+    Raises
+    ------
+    ValueError
+        If ``variant`` is neither ``"course"`` nor ``"glorot"``.
     """
     if variant == "course":
         return _initialize_scaled(layers_dims, seed, lambda l: np.sqrt(1.0 / layers_dims[l - 1]))
@@ -297,6 +302,12 @@ def forward_propagation(
         Output probabilities, shape ``(1, m)``.
     caches : list of LayerCache
         One cache per layer, ``D`` is ``None`` everywhere.
+
+    Raises
+    ------
+    ValueError
+        If ``hidden_activation`` is not ``"relu"`` or ``"tanh"``, or ``parameters`` holds
+        no ``W1``.
     """
     return _forward(X, parameters, hidden_activation, keep_prob=1.0)
 
@@ -334,6 +345,12 @@ def forward_propagation_with_dropout(
         Output probabilities, shape ``(1, m)``.
     caches : list of LayerCache
         One cache per layer; hidden layers carry their mask ``D`` and ``A`` before dropout.
+
+    Raises
+    ------
+    ValueError
+        If ``keep_prob`` is not in ``(0, 1]`` or ``hidden_activation`` is not
+        ``"relu"`` or ``"tanh"``.
     """
     if not 0 < keep_prob <= 1:
         raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
@@ -556,6 +573,11 @@ def backward_propagation_with_dropout(
     -------
     dict
         ``{"dW1", "db1", ..., "dWL", "dbL"}``.
+
+    Raises
+    ------
+    ValueError
+        If ``keep_prob`` is not in ``(0, 1]``.
     """
     if not 0 < keep_prob <= 1:
         raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
@@ -610,6 +632,11 @@ def vector_to_dictionary(theta: np.ndarray, layers_dims: list[int]) -> dict[str,
     -------
     dict
         ``{"W1", "b1", ..., "WL", "bL"}`` (copies, not views of ``theta``).
+
+    Raises
+    ------
+    ValueError
+        If ``theta`` does not hold exactly one element per parameter of ``layers_dims``.
     """
     theta = np.asarray(theta).reshape(-1)
     expected = sum(
@@ -694,6 +721,11 @@ def gradient_check_n(
     -------
     float
         ``||grad - gradapprox||_2 / (||grad||_2 + ||gradapprox||_2)``.
+
+    Raises
+    ------
+    ValueError
+        If ``gradients`` does not hold one element per parameter.
     """
     layers_dims = _layers_dims_of(parameters)
     parameters_values, _ = dictionary_to_vector(parameters)
@@ -876,6 +908,11 @@ def update_parameters_with_adam(
     -------
     parameters, v, s, v_corrected, s_corrected : dict
         The new parameters and moments and the bias-corrected moments.
+
+    Raises
+    ------
+    ValueError
+        If ``t < 1``.
     """
     if t < 1:
         raise ValueError(f"t must be >= 1 (incremented before each update), got {t!r}")
@@ -918,6 +955,11 @@ def random_mini_batches(
     -------
     list of tuple
         ``[(mini_batch_X, mini_batch_Y), ...]``, shapes ``(n_x, size)`` and ``(n_y, size)``.
+
+    Raises
+    ------
+    ValueError
+        If ``mini_batch_size < 1`` or ``X`` and ``Y`` differ in their number of columns.
     """
     if mini_batch_size < 1:
         raise ValueError(f"mini_batch_size must be >= 1, got {mini_batch_size!r}")
@@ -1121,6 +1163,13 @@ def model(
     costs : list of float
         One cost per epoch: the cost of the step for full batch, otherwise the epoch's summed
         cost divided by ``m`` (``costs[i]`` is the course's "cost after iteration i").
+
+    Raises
+    ------
+    ValueError
+        If ``optimizer``, ``decay``, ``initialization``, ``hidden_activation``,
+        ``keep_prob`` or ``mini_batch_size`` is invalid, or the ``initialization`` dict does not
+        match ``layers_dims``.
 
     Notes
     -----
