@@ -33,7 +33,9 @@ import numpy as np
 import nncore
 from nncore import _core
 
-CLEAN = (ValueError, TypeError)
+# Documented outcomes: a refused argument, or a training that diverged (Network.fit raises
+# TrainingDiverged by default, keeping the last finite state).
+CLEAN = (ValueError, TypeError, nncore.TrainingDiverged)
 # Largest array dimension decoded, and the largest size handed to the core's allocators:
 # the point is bad shapes, not memory exhaustion.
 MAX_DIM = 6
