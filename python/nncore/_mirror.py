@@ -40,7 +40,6 @@ OPTIMIZER_CODES = {"gd": 0, "momentum": 1, "adam": 2}
 
 MAX_SEED = 2**32 - 1  # numpy's RandomState and the core's MT19937 take 32-bit seeds
 MAX_UINT64 = 2**64 - 1
-MAX_INT64 = 2**63 - 1
 
 
 def core_for(dtype: np.dtype):
@@ -924,7 +923,7 @@ def update_parameters_with_adam(
     parameters, v, s, v_corrected, s_corrected : dict of numpy.ndarray
         The updated parameters and moments, and the bias-corrected moments of this step.
     """
-    t = chk.integer(t, "t", low=1, high=MAX_INT64)
+    t = chk.integer(t, "t", low=1, high=chk.MAX_INT64)
     lr = chk.learning_rate(learning_rate)
     beta1 = chk.real(beta1, "beta1", 0.0, 1.0, high_open=True)
     beta2 = chk.real(beta2, "beta2", 0.0, 1.0, high_open=True)

@@ -24,7 +24,6 @@ from ._mirror import (
 
 OUTPUTS = {"sigmoid": 0, "softmax": 1, "identity": 2}
 DECAYS = {"update_lr": update_lr, "schedule_lr_decay": schedule_lr_decay}
-MAX_INT64 = 2**63 - 1
 # How often the core hands control back to check for Ctrl-C and update a progress bar.
 HOOK_SECONDS = 0.05
 
@@ -418,10 +417,8 @@ def model(
     hp = check_hyperparameters(
         learning_rate, beta, beta1, beta2, epsilon, lambd, keep_prob, decay_rate
     )
-    num_epochs = chk.integer(num_epochs, "num_epochs", low=0, high=MAX_INT64)
-    if mini_batch_size is not None:
-        # Sizes >= m all mean one batch of everything: clipping keeps the core's long in range.
-        mini_batch_size = min(chk.integer(mini_batch_size, "mini_batch_size", low=1), m)
+    num_epochs = chk.integer(num_epochs, "num_epochs", low=0, high=chk.MAX_INT64)
+    batch = chk.batch_size(mini_batch_size, m)
     decay_fn = decay_function(decay)
     chk.choice(on_nonfinite, "on_nonfinite", ON_NONFINITE)
 
@@ -448,7 +445,7 @@ def model(
     costs, _, diverged = run(
         X, Y, dims, hidden=hidden_activation, output="sigmoid", optimizer=optimizer,
         theta=theta, v=v, s=s, state=state,
-        mini_batch_size=0 if mini_batch_size is None else mini_batch_size,
+        mini_batch_size=batch,
         num_epochs=num_epochs, shuffle_seed=10, lambd=hp["lambd"], keep_prob=hp["keep_prob"],
         beta=hp["beta"], beta1=hp["beta1"], beta2=hp["beta2"], epsilon=hp["epsilon"],
         rates=rates, dropout_seed=0, callback=printer if print_cost else None,

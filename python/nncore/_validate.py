@@ -50,6 +50,8 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 # Widest layer accepted: keeps every size product the core forms far from overflow.
 MAX_WIDTH = 2**31 - 1
+# Counts (epochs, steps, Adam's t) reach the core as int64.
+MAX_INT64 = 2**63 - 1
 _GRAD_KEY = re.compile(r"d[Wb](\d+)\Z")
 
 
@@ -236,6 +238,15 @@ def flag(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def batch_size(value, m: int, name: str = "mini_batch_size") -> int:
+    """The core's minibatch size: ``0`` for ``None`` (full batch), else an integer ``>= 1``
+    clipped to ``m`` (sizes ``>= m`` all mean one batch of everything; clipping keeps the
+    core's ``long`` in range)."""
+    if value is None:
+        return 0
+    return min(integer(value, name, low=1), m)
 
 
 def learning_rate(value, name: str = "learning_rate") -> float:

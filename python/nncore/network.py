@@ -517,13 +517,9 @@ class Network:
         hp = check_hyperparameters(
             learning_rate, beta, beta1, beta2, epsilon, lambd, keep_prob, decay_rate
         )
-        num_epochs = chk.integer(num_epochs, "num_epochs", low=0, high=2**63 - 1)
-        if mini_batch_size is not None:
-            # Sizes >= m all mean one batch of everything: clipping keeps the core's long in range.
-            mini_batch_size = min(
-                chk.integer(mini_batch_size, "mini_batch_size", low=1), X.shape[1]
-            )
-        callback_every = chk.integer(callback_every, "callback_every", low=1, high=2**63 - 1)
+        num_epochs = chk.integer(num_epochs, "num_epochs", low=0, high=chk.MAX_INT64)
+        batch = chk.batch_size(mini_batch_size, X.shape[1])
+        callback_every = chk.integer(callback_every, "callback_every", low=1, high=chk.MAX_INT64)
         progress = chk.flag(progress, "progress")
         chk.choice(on_nonfinite, "on_nonfinite", ON_NONFINITE)
         if callback is not None and not callable(callback):
@@ -549,7 +545,7 @@ class Network:
                 optimizer=optimizer, theta=self._theta,
                 v=self._v if self._v is not None else empty,
                 s=self._s if self._s is not None else empty, state=state,
-                mini_batch_size=0 if mini_batch_size is None else mini_batch_size,
+                mini_batch_size=batch,
                 num_epochs=num_epochs, shuffle_seed=self.seed + self.epochs, lambd=hp["lambd"],
                 keep_prob=hp["keep_prob"], beta=hp["beta"], beta1=hp["beta1"],
                 beta2=hp["beta2"], epsilon=hp["epsilon"], rates=rates, dropout_seed=self.seed,
