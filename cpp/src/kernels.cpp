@@ -590,13 +590,16 @@ void update(const UpdateArgs<T>& a) {
   }
 }
 
-// Copies the columns perm[0..mb) of the (rows, m) matrix src into the (rows, mb) matrix dst.
+// Copies the columns perm[0..mb) of the (rows, m) matrix src into the (rows, mb) matrix dst,
+// whose rows are ds >= mb apart (columns mb..ds are set to zero).
 template <class T>
-void gather_columns(long rows, long m, const T* src, const std::int64_t* perm, long mb, T* dst) {
+void gather_columns(long rows, long m, const T* src, const std::int64_t* perm, long mb, T* dst,
+                    long ds) {
   for (long r = 0; r < rows; ++r) {
     const T* s = src + r * m;
-    T* d = dst + r * mb;
+    T* d = dst + r * ds;
     for (long j = 0; j < mb; ++j) d[j] = s[perm[j]];
+    std::fill(d + mb, d + ds, T(0));
   }
 }
 
@@ -630,22 +633,355 @@ void transpose(long rows, long m, const T* X, T* XT) {
 
 // The columns perm[0..mb) of X as the (rows, mb) matrix dst, read from XT = X^T (m, rows), where
 // each example is one contiguous row: mb sequential streams instead of rows * mb random reads.
+// The rows of dst are ds >= mb apart (columns mb..ds are set to zero).
 template <class T>
-void gather_rows_transposed(long rows, const T* XT, const std::int64_t* perm, long mb, T* dst) {
+void gather_rows_transposed(long rows, const T* XT, const std::int64_t* perm, long mb, T* dst,
+                            long ds) {
   constexpr long kGroup = 8;
   long j0 = 0;
   for (; j0 + kGroup <= mb; j0 += kGroup) {
     const T* s[kGroup];
     for (long q = 0; q < kGroup; ++q) s[q] = XT + perm[j0 + q] * rows;
     T* d = dst + j0;
-    for (long r = 0; r < rows; ++r, d += mb) {
+    for (long r = 0; r < rows; ++r, d += ds) {
       for (long q = 0; q < kGroup; ++q) d[q] = s[q][r];
     }
   }
   for (; j0 < mb; ++j0) {
     const T* s = XT + perm[j0] * rows;
-    for (long r = 0; r < rows; ++r) dst[r * mb + j0] = s[r];
+    for (long r = 0; r < rows; ++r) dst[r * ds + j0] = s[r];
   }
+  for (long r = 0; r < rows; ++r) std::fill(dst + r * ds + mb, dst + r * ds + ds, T(0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The training step of a small network (every product below the GEMM threshold, sigmoid or
+// identity output), fused: each layer's product, bias and activation in one pass that keeps a
+// tile of columns in registers; the output layer's sigmoid, dZ, cost and db in one pass with a
+// single exp; the backward product, dropout and activation derivative in one pass, with db. The
+// multiply-adds are explicit FMAs where the target has them (Eigen's pmadd). Rows are padded to
+// a whole number of SIMD packets (columns m..s of X and Y are zero, and dZ is masked to zero
+// there), so every example takes the same SIMD path, whatever m and whatever the alignment of
+// the caller's arrays. Hidden layers keep no Z: ReLU's derivative reads A > 0 (the same test as
+// Z > 0, NaN included), tanh's reads A.
+namespace ei = Eigen::internal;
+template <class T>
+using Packet = typename ei::packet_traits<T>::type;
+template <class T>
+constexpr long kWidth = ei::unpacket_traits<Packet<T>>::size;
+
+// m rounded up to whole packets: the row stride of the padded layout.
+template <class T>
+long padded(long m) {
+  return (m + kWidth<T> - 1) / kWidth<T> * kWidth<T>;
+}
+
+// The sum of a packet's lanes, pairwise in a fixed order (Eigen's predux for AVX-512 trips
+// GCC 12's -Wuninitialized).
+template <class T>
+T hsum(const Packet<T>& p) {
+  T lanes[kWidth<T>];
+  ei::pstoreu(lanes, p);
+  for (long w = kWidth<T> / 2; w >= 1; w /= 2) {
+    for (long q = 0; q < w; ++q) lanes[q] += lanes[q + w];
+  }
+  return lanes[0];
+}
+
+bool fused_step_applies(const Shape& net) {
+  if (net.output == kSoftmax) return false;
+  for (int l = 0; l < net.L; ++l) {
+    if (use_gemm(net.dims[l + 1], net.dims[l])) return false;
+  }
+  return true;
+}
+
+// epi(j, bias + sum_k C(r, k) in[k, j..j+NP packets)) for one tile of NP packets of row r; the
+// terms are added in order of k, starting from the bias.
+template <class T, int NP, class Epi>
+inline void combine_tile(long depth, const T* c, long c_col, T b0, const T* in, long s, long j,
+                         Epi& epi) {
+  using P = Packet<T>;
+  constexpr long W = kWidth<T>;
+  P acc[NP];
+  for (int q = 0; q < NP; ++q) acc[q] = ei::pset1<P>(b0);
+  const T* x = in + j;
+  for (long k = 0; k < depth; ++k, x += s) {
+    const P w = ei::pset1<P>(c[k * c_col]);
+    for (int q = 0; q < NP; ++q) acc[q] = ei::pmadd(w, ei::ploadu<P>(x + q * W), acc[q]);
+  }
+  for (int q = 0; q < NP; ++q) epi(j + q * W, acc[q]);
+}
+
+// For each of `rows` rows r: epi.row(r), the tiles of that row (s is a multiple of the packet
+// width), epi.end_row(r). C(r, k) = C[r * c_row + k * c_col]; bias may be nullptr.
+template <class T, class Epi>
+void combine_fused(long rows, long depth, long s, const T* C, long c_row, long c_col,
+                   const T* bias, const T* in, Epi& epi) {
+  constexpr long W = kWidth<T>;
+  for (long r = 0; r < rows; ++r) {
+    epi.row(r);
+    const T* c = C + r * c_row;
+    const T b0 = bias != nullptr ? bias[r] : T(0);
+    long j = 0;
+    for (; j + 8 * W <= s; j += 8 * W) combine_tile<T, 8>(depth, c, c_col, b0, in, s, j, epi);
+    if (j + 4 * W <= s) {
+      combine_tile<T, 4>(depth, c, c_col, b0, in, s, j, epi);
+      j += 4 * W;
+    }
+    if (j + 2 * W <= s) {
+      combine_tile<T, 2>(depth, c, c_col, b0, in, s, j, epi);
+      j += 2 * W;
+    }
+    if (j < s) combine_tile<T, 1>(depth, c, c_col, b0, in, s, j, epi);
+    epi.end_row(r);
+  }
+}
+
+template <class T>
+Packet<T> relu(const Packet<T>& z) {  // z > 0 ? z : 0, NaN to 0 like the unfused kernel
+  return ei::pand(z, ei::pcmp_lt(ei::pset1<Packet<T>>(T(0)), z));
+}
+
+// Forward epilogues. `out` rows have stride s; dropout masks D are (n, m) contiguous (row
+// stride m, read past m into the next row or the zeroed slack for the padding columns).
+template <class T>
+struct StoreRows {
+  T* out;
+  long s;
+  T* o = nullptr;
+  void row(long r) { o = out + r * s; }
+  void operator()(long j, const Packet<T>& v) { ei::pstoreu(o + j, v); }
+  void end_row(long) {}
+};
+
+template <class T>
+struct ReluForward {
+  T* A;
+  const T* D;  // nullptr without dropout
+  T* Adrop;
+  long s, m;
+  Packet<T> kp;
+  T *a = nullptr, *ad = nullptr;
+  const T* d = nullptr;
+  void row(long r) {
+    a = A + r * s;
+    if (D != nullptr) {
+      ad = Adrop + r * s;
+      d = D + r * m;
+    }
+  }
+  void operator()(long j, const Packet<T>& z) {
+    const Packet<T> v = relu<T>(z);
+    ei::pstoreu(a + j, v);
+    if (D != nullptr) ei::pstoreu(ad + j, ei::pdiv(ei::pmul(v, ei::ploadu<Packet<T>>(d + j)), kp));
+  }
+  void end_row(long) {}
+};
+
+// Backward epilogue of hidden layer l: dA (the product) -> dA * D / keep_prob -> dZ = dA * g'(.)
+// from A (ReLU: A > 0; tanh: 1 - A^2); db = scale * rowsum(dZ).
+template <class T>
+struct HiddenBackward {
+  int hidden;
+  const T* A;
+  const T* D;
+  long s, m;
+  Packet<T> kp;
+  T* dZ;
+  T* db;
+  T scale;
+  const T *a = nullptr, *d = nullptr;
+  T* dz = nullptr;
+  Packet<T> sum = ei::pset1<Packet<T>>(T(0));
+  void row(long r) {
+    a = A + r * s;
+    dz = dZ + r * s;
+    if (D != nullptr) d = D + r * m;
+    sum = ei::pset1<Packet<T>>(T(0));
+  }
+  void operator()(long j, Packet<T> v) {
+    using P = Packet<T>;
+    if (D != nullptr) v = ei::pdiv(ei::pmul(v, ei::ploadu<P>(d + j)), kp);
+    const P av = ei::ploadu<P>(a + j);
+    const P g = hidden == kRelu ? ei::pand(v, ei::pcmp_lt(ei::pset1<P>(T(0)), av))
+                                : ei::pmul(v, ei::psub(ei::pset1<P>(T(1)), ei::pmul(av, av)));
+    ei::pstoreu(dz + j, g);
+    sum = ei::padd(sum, g);
+  }
+  void end_row(long r) { db[r] = scale * hsum<T>(sum); }
+};
+
+// out[r * n_in + k] = scale * sum_j dZ[r, j] A[k, j] + l2 * W[r * n_in + k] for an R x K block
+// (R * K accumulators in registers, each input packet loaded once per block).
+template <class T, int R, int K>
+void dw_block(long s, const T* dZ, const T* A, long n_in, const T* W, T scale, T l2, T* out) {
+  using P = Packet<T>;
+  constexpr long Wd = kWidth<T>;
+  P acc[R][K];
+  for (int r = 0; r < R; ++r) {
+    for (int k = 0; k < K; ++k) acc[r][k] = ei::pset1<P>(T(0));
+  }
+  for (long j = 0; j < s; j += Wd) {
+    P a[K];
+    for (int k = 0; k < K; ++k) a[k] = ei::ploadu<P>(A + k * s + j);
+    for (int r = 0; r < R; ++r) {
+      const P d = ei::ploadu<P>(dZ + r * s + j);
+      for (int k = 0; k < K; ++k) acc[r][k] = ei::pmadd(d, a[k], acc[r][k]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int k = 0; k < K; ++k) {
+      const long e = r * n_in + k;
+      out[e] = scale * hsum<T>(acc[r][k]);
+      if (l2 != T(0)) out[e] += l2 * W[e];
+    }
+  }
+}
+
+// dW = scale * dZ A^T + l2 * W for dZ (n_out, s) and A (n_in, s), both padded (zero dZ there).
+template <class T>
+void dw_fused(long n_out, long n_in, long s, const T* dZ, const T* A, const T* W, T scale, T l2,
+              T* dW) {
+  using Fn = void (*)(long, const T*, const T*, long, const T*, T, T, T*);
+  static constexpr Fn kBlocks[4][3] = {
+      {dw_block<T, 1, 1>, dw_block<T, 1, 2>, dw_block<T, 1, 3>},
+      {dw_block<T, 2, 1>, dw_block<T, 2, 2>, dw_block<T, 2, 3>},
+      {dw_block<T, 3, 1>, dw_block<T, 3, 2>, dw_block<T, 3, 3>},
+      {dw_block<T, 4, 1>, dw_block<T, 4, 2>, dw_block<T, 4, 3>}};
+  for (long r = 0; r < n_out; r += 4) {
+    const long R = std::min<long>(4, n_out - r);
+    for (long k = 0; k < n_in; k += 3) {
+      const long K = std::min<long>(3, n_in - k);
+      kBlocks[R - 1][K - 1](s, dZ + r * s, A + k * s, n_in, W + r * n_in + k, scale, l2,
+                            dW + r * n_in + k);
+    }
+  }
+}
+
+// The output layer from its Z (n, s): dZ = A - Y with A = sigmoid(Z) or Z, zero in the padding
+// columns m..s; db = scale * rowsum(dZ). Returns the summed cost terms (the same stable terms as
+// cost_from_logits_with). The sigmoid and its cost share one exp and one division:
+// u = exp(-|z|), w = 1 + u, r = 1/w; A = r for z >= 0 and u r below.
+template <class T>
+T output_fused(int output, long n, long m, long s, const T* Z, const T* Y, T* dZ, T* db,
+               T scale) {
+  using P = Packet<T>;
+  constexpr long W = kWidth<T>;
+  const P zero = ei::pset1<P>(T(0)), one = ei::pset1<P>(T(1)), half = ei::pset1<P>(T(0.5));
+  const P lane = ei::plset<P>(T(0));
+  P cost = zero;
+  for (long i = 0; i < n; ++i) {
+    P sum = zero;
+    for (long j = 0; j < s; j += W) {
+      const P z = ei::ploadu<P>(Z + i * s + j), y = ei::ploadu<P>(Y + i * s + j);
+      P d, c;
+      if (output == kSigmoid) {
+        const P u = ei::pexp(ei::pnegate(ei::pabs(z)));
+        const P w = ei::padd(one, u);
+        const P r = ei::pdiv(one, w);
+        d = ei::psub(ei::pselect(ei::pcmp_le(zero, z), r, ei::pmul(u, r)), y);
+        // log1p(u) = log(w) + (u - (w - 1)) / w: w - 1 is exact (u <= 1), so u - (w - 1) is
+        // the rounding error of w, and 1/w is r (where w rounds to 1 this is u, exactly).
+        const P l1p = ei::padd(ei::plog(w), ei::pmul(ei::psub(u, ei::psub(w, one)), r));
+        c = ei::padd(ei::psub(ei::pmax(z, zero), ei::pmul(z, y)), l1p);
+      } else {
+        d = ei::psub(z, y);
+        c = ei::pmul(ei::pmul(half, d), d);
+      }
+      if (j + W > m) {  // the last packet: keep lanes j + q < m
+        const P keep = ei::pcmp_lt(lane, ei::pset1<P>(static_cast<T>(m - j)));
+        d = ei::pand(d, keep);
+        c = ei::pand(c, keep);
+      }
+      ei::pstoreu(dZ + i * s + j, d);
+      sum = ei::padd(sum, d);
+      cost = ei::padd(cost, c);
+    }
+    db[i] = scale * hsum<T>(sum);
+  }
+  return hsum<T>(cost);
+}
+
+// Buffers of the fused step for batches of at most mbs examples (rows padded to s).
+template <class T>
+struct FusedWork {
+  Vec<Vec<T>> A, Adrop, D;
+  Vec<T> Z, dZ, dA;
+  Vec<const T*> in;  // the input of each layer (X, then A or A after dropout)
+  void allocate(const Shape& net, long mbs, bool dropout_on) {
+    const long s = padded<T>(mbs);
+    A.resize(static_cast<std::size_t>(net.L));
+    Adrop.resize(A.size());
+    D.resize(A.size());
+    for (int l = 0; l + 1 < net.L; ++l) {
+      const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * s);
+      A[l].assign(size, T(0));
+      if (dropout_on) {
+        Adrop[l].assign(size, T(0));
+        D[l].assign(static_cast<std::size_t>(net.dims[l + 1] * mbs + kWidth<T>), T(0));
+      }
+    }
+    Z.assign(static_cast<std::size_t>(net.dims[net.L] * s), T(0));
+    dZ.assign(static_cast<std::size_t>(max_units(net) * s), T(0));
+    dA.assign(dZ.size(), T(0));
+    in.assign(A.size(), nullptr);
+  }
+};
+
+// One step on the padded batch X (n_x, s), Y (n_y, s) of mb examples: the gradients into dW, db;
+// returns the mean cost (without the L2 term).
+template <class T>
+double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* const* W,
+                  const T* const* b, double keep_prob, std::uint64_t seed, std::uint64_t step,
+                  double lambd, FusedWork<T>& w, T* const* dW, T* const* db) {
+  const int L = net.L;
+  const long s = padded<T>(mb);
+  const bool dropout_on = keep_prob < 1.0;
+  const Packet<T> kp = ei::pset1<Packet<T>>(static_cast<T>(keep_prob));
+  const T scale = static_cast<T>(1.0 / static_cast<double>(mb));
+  const T l2 = static_cast<T>(lambd / static_cast<double>(mb));
+  Vec<const T*>& in = w.in;
+  in[0] = X;
+  for (int l = 0; l + 1 < L; ++l) {
+    const long n_out = net.dims[l + 1], n_in = net.dims[l];
+    T* D = dropout_on ? w.D[l].data() : nullptr;
+    if (dropout_on) dropout_mask<T>(seed, step, static_cast<std::uint32_t>(l + 1), n_out, mb, keep_prob, D);
+    if (net.hidden == kRelu) {
+      ReluForward<T> epi{w.A[l].data(), D, w.Adrop[l].data(), s, mb, kp};
+      combine_fused(n_out, n_in, s, W[l], n_in, 1, b[l], in[l], epi);
+    } else {
+      StoreRows<T> epi{w.A[l].data(), s};
+      combine_fused(n_out, n_in, s, W[l], n_in, 1, b[l], in[l], epi);
+      T* a = w.A[l].data();
+      hidden_activation(kTanh, n_out * s, a, a);
+      if (dropout_on) {
+        for (long r = 0; r < n_out; ++r) {
+          VecMap<T>(w.Adrop[l].data() + r * s, s) =
+              ConstVecMap<T>(a + r * s, s) * ConstVecMap<T>(D + r * mb, s) / static_cast<T>(keep_prob);
+        }
+      }
+    }
+    in[l + 1] = dropout_on ? w.Adrop[l].data() : w.A[l].data();
+  }
+  {
+    StoreRows<T> epi{w.Z.data(), s};
+    combine_fused(net.dims[L], net.dims[L - 1], s, W[L - 1], net.dims[L - 1], 1, b[L - 1],
+                  in[L - 1], epi);
+  }
+  T* dZ = w.dZ.data();
+  T* next = w.dA.data();
+  const T cost = output_fused(net.output, net.dims[L], mb, s, w.Z.data(), Y, dZ, db[L - 1], scale);
+  for (int l = L - 1; l >= 0; --l) {
+    const long n_out = net.dims[l + 1], n_in = net.dims[l];
+    dw_fused(n_out, n_in, s, dZ, in[l], W[l], scale, l2, dW[l]);
+    if (l == 0) break;
+    HiddenBackward<T> epi{net.hidden, w.A[l - 1].data(), dropout_on ? w.D[l - 1].data() : nullptr,
+                          s, mb, kp, next, db[l - 1], scale};
+    combine_fused(n_in, n_out, s, W[l], 1, n_in, static_cast<const T*>(nullptr), dZ, epi);
+    std::swap(dZ, next);
+  }
+  return static_cast<double>(cost) / static_cast<double>(mb);
 }
 
 // The training state at an epoch boundary (same-size assign: no allocation after the first).
@@ -701,28 +1037,41 @@ TrainResult train(const TrainArgs<T>& a) {
     db[l] = grad.data() + w_offset[l] + nw;
   }
 
-  // Activations for a batch of at most mbs examples.
+  // Activations for a batch of at most mbs examples: the fused step's padded buffers, or the
+  // unfused passes' (n_l, mb) arrays.
+  const bool fused = fused_step_applies(net);
+  FusedWork<T> fw;
   Vec<Vec<T>> Zs(L), As(L), Ds(L), Adrops(L);
   Vec<T*> Z(L), A(L), D(L), Adrop(L);
   Vec<const T*> Aprev(L), Zc(L), Ac(L), Dc(L);
-  for (int l = 0; l < L; ++l) {
-    const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * mbs);
-    Zs[l].resize(size);
-    As[l].resize(size);
-    Z[l] = Zs[l].data();
-    A[l] = As[l].data();
-    if (dropout_on && l < L - 1) {
-      Ds[l].resize(size);
-      Adrops[l].resize(size);
+  Vec<T> dZ, dA, col;
+  if (fused) {
+    fw.allocate(net, mbs, dropout_on);
+  } else {
+    for (int l = 0; l < L; ++l) {
+      const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * mbs);
+      Zs[l].resize(size);
+      As[l].resize(size);
+      Z[l] = Zs[l].data();
+      A[l] = As[l].data();
+      if (dropout_on && l < L - 1) {
+        Ds[l].resize(size);
+        Adrops[l].resize(size);
+      }
+      D[l] = Ds[l].data();
+      Adrop[l] = Adrops[l].data();
+      Zc[l] = Z[l];
+      Ac[l] = A[l];
+      Dc[l] = D[l];
     }
-    D[l] = Ds[l].data();
-    Adrop[l] = Adrops[l].data();
-    Zc[l] = Z[l];
-    Ac[l] = A[l];
-    Dc[l] = D[l];
+    const std::size_t scratch = static_cast<std::size_t>(max_units(net) * mbs);
+    dZ.resize(scratch);
+    dA.resize(scratch);
+    col.resize(static_cast<std::size_t>(mbs));
   }
-  const std::size_t scratch = static_cast<std::size_t>(max_units(net) * mbs);
-  Vec<T> dZ(scratch), dA(scratch), col(static_cast<std::size_t>(mbs));
+  // The batch's X and Y: a's own arrays (full batch, unfused), or copies with rows `stride`
+  // apart: padded to whole packets for the fused step, gathered for minibatches.
+  const long stride = fused ? padded<T>(mbs) : mbs;
   Vec<T> Xb, Yb, XT;
   Vec<std::int64_t> perm;
   if (!full_batch) {
@@ -730,9 +1079,15 @@ TrainResult train(const TrainArgs<T>& a) {
     // whole examples; on MNIST-sized X the column gather cost 14% of an epoch.
     XT.resize(static_cast<std::size_t>(a.n_x * a.m));
     transpose(a.n_x, a.m, a.X, XT.data());
-    Xb.resize(static_cast<std::size_t>(a.n_x * mbs));
-    Yb.resize(static_cast<std::size_t>(a.n_y * mbs));
     perm.resize(static_cast<std::size_t>(a.m));
+  }
+  if (!full_batch || fused) {
+    Xb.assign(static_cast<std::size_t>(a.n_x * stride), T(0));
+    Yb.assign(static_cast<std::size_t>(a.n_y * stride), T(0));
+  }
+  if (full_batch && fused) {
+    for (long r = 0; r < a.n_x; ++r) std::copy(a.X + r * a.m, a.X + (r + 1) * a.m, &Xb[r * stride]);
+    for (long r = 0; r < a.n_y; ++r) std::copy(a.Y + r * a.m, a.Y + (r + 1) * a.m, &Yb[r * stride]);
   }
 
   const T beta = static_cast<T>(a.beta), beta1 = static_cast<T>(a.beta1),
@@ -770,20 +1125,29 @@ TrainResult train(const TrainArgs<T>& a) {
     double first_cost = 0.0;  // the cost at the state the epoch started from (first step)
     for (long start = 0; start < a.m; start += mbs) {
       const long mb = std::min(mbs, a.m - start);
-      const T* Xp = a.X;
-      const T* Yp = a.Y;
+      const T* Xp = full_batch && !fused ? a.X : Xb.data();
+      const T* Yp = full_batch && !fused ? a.Y : Yb.data();
       if (!full_batch) {
-        gather_rows_transposed(a.n_x, XT.data(), perm.data() + start, mb, Xb.data());
-        gather_columns(a.n_y, a.m, a.Y, perm.data() + start, mb, Yb.data());
-        Xp = Xb.data();
-        Yp = Yb.data();
+        const long ds = fused ? padded<T>(mb) : mb;
+        gather_rows_transposed(a.n_x, XT.data(), perm.data() + start, mb, Xb.data(), ds);
+        gather_columns(a.n_y, a.m, a.Y, perm.data() + start, mb, Yb.data(), ds);
       }
-      forward_pass<T>(net, mb, Xp, W.data(), b.data(), a.keep_prob,
-                      dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
-                      A.data(), D.data(), Adrop.data(), col.data());
-      // (dZ, col and dA are free until the backward pass.)
-      cost_step = cost_from_logits_with<T>(net.output, net.dims[L], mb, Z[L - 1], Yp, dZ.data(),
-                                           col.data(), dA.data());
+      if (fused) {
+        cost_step = fused_step<T>(net, mb, Xp, Yp, W.data(), b.data(), a.keep_prob,
+                                  a.dropout_seed, step, a.lambd, fw, dW.data(), db.data());
+      } else {
+        forward_pass<T>(net, mb, Xp, W.data(), b.data(), a.keep_prob,
+                        dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
+                        A.data(), D.data(), Adrop.data(), col.data());
+        // (dZ, col and dA are free until the backward pass.)
+        cost_step = cost_from_logits_with<T>(net.output, net.dims[L], mb, Z[L - 1], Yp,
+                                             dZ.data(), col.data(), dA.data());
+        Aprev[0] = Xp;
+        for (int l = 1; l < L; ++l) Aprev[l] = dropout_on ? Adrop[l - 1] : A[l - 1];
+        backward_pass<T>(net, mb, Yp, W.data(), Aprev.data(), Zc.data(), Ac.data(),
+                         dropout_on ? Dc.data() : nullptr, a.lambd, a.keep_prob, dW.data(),
+                         db.data(), dZ.data(), dA.data());
+      }
       if (a.lambd != 0.0) {
         double squares = 0.0;
         for (int l = 0; l < L; ++l) squares += sum_squares<T>(net.dims[l + 1] * net.dims[l], W[l]);
@@ -791,11 +1155,6 @@ TrainResult train(const TrainArgs<T>& a) {
       }
       if (start == 0) first_cost = cost_step;
       cost_total += cost_step * static_cast<double>(mb);
-      Aprev[0] = Xp;
-      for (int l = 1; l < L; ++l) Aprev[l] = dropout_on ? Adrop[l - 1] : A[l - 1];
-      backward_pass<T>(net, mb, Yp, W.data(), Aprev.data(), Zc.data(), Ac.data(),
-                       dropout_on ? Dc.data() : nullptr, a.lambd, a.keep_prob, dW.data(),
-                       db.data(), dZ.data(), dA.data());
       ++step;
       T bc1 = T(1), bc2 = T(1);
       if (a.optimizer == kAdam) {
