@@ -1,6 +1,7 @@
 #include "nncore/threads.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -19,9 +20,35 @@
 #if defined(__linux__)
 #include <sched.h>
 #endif
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#include <emmintrin.h>  // _mm_pause
+#endif
 
 namespace nncore {
 namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+  _mm_pause();
+#elif defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+  asm volatile("yield");
+#endif
+}
+
+// Polls done() for up to kSpin; true as soon as it holds, false if the time ran out (the
+// caller then sleeps on a condition variable). Long enough to bridge the gap between two
+// steps of a small network's training, short enough not to hold a core that has nothing to do.
+constexpr std::chrono::microseconds kSpin{100};
+
+template <class Done>
+bool spin_until(const Done& done) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1;; ++i) {
+    if (done()) return true;
+    cpu_relax();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > kSpin) return done();
+  }
+}
 
 // n - 1 workers; the thread that calls run() is the n-th. One job at a time: run() is guarded by
 // `busy`, and a second caller (another Python thread training at the same time) runs its tasks
@@ -36,6 +63,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lk(m_);
       stop_ = true;
+      stopping_.store(true, std::memory_order_relaxed);
     }
     wake_.notify_all();
     for (std::thread& t : workers_) t.join();
@@ -48,6 +76,8 @@ class Pool {
 
   // The caller waits for its tasks to be done, not for every worker to wake: on a loaded
   // machine a worker may get a core only after the caller has run all the tasks itself.
+  // Both sides spin a little before they sleep (see spin_until): a training step of a small
+  // network is a few microseconds, less than waking a sleeping thread takes.
   void run(long n_tasks, TaskFn fn, void* ctx) {
     std::uint64_t gen;
     {
@@ -55,15 +85,22 @@ class Pool {
       fn_ = fn;
       ctx_ = ctx;
       n_tasks_ = n_tasks;
-      done_count_ = 0;
+      done_count_.store(0, std::memory_order_relaxed);
       error_ = nullptr;
       gen = ++generation_;
       next_.store(gen << 32, std::memory_order_release);
+      published_.store(gen, std::memory_order_release);
     }
     wake_.notify_all();
     drain(gen, fn, ctx, n_tasks);
-    std::unique_lock<std::mutex> lk(m_);
-    done_.wait(lk, [&] { return done_count_ == n_tasks; });
+    const auto all_done = [&] {
+      return done_count_.load(std::memory_order_acquire) == n_tasks;
+    };
+    if (!spin_until(all_done)) {
+      std::unique_lock<std::mutex> lk(m_);
+      done_.wait(lk, all_done);
+    }
+    std::lock_guard<std::mutex> lk(m_);
     if (error_) std::rethrow_exception(error_);
   }
 
@@ -86,15 +123,23 @@ class Pool {
         std::lock_guard<std::mutex> lk(m_);
         if (!error_) error_ = std::current_exception();
       }
-      std::lock_guard<std::mutex> lk(m_);
-      if (++done_count_ == n_tasks) done_.notify_one();
+      // The last task wakes a caller that went to sleep; taking m_ first means the caller is
+      // either before its check of the count (and sees it) or inside wait() (and is notified).
+      if (done_count_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_tasks) {
+        std::lock_guard<std::mutex> lk(m_);
+        done_.notify_one();
+      }
     }
   }
 
   void work() {
     std::uint64_t seen = 0;
-    std::unique_lock<std::mutex> lk(m_);
     for (;;) {
+      spin_until([&] {
+        return published_.load(std::memory_order_acquire) != seen ||
+               stopping_.load(std::memory_order_relaxed);
+      });
+      std::unique_lock<std::mutex> lk(m_);
       wake_.wait(lk, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
@@ -103,7 +148,6 @@ class Pool {
       const long n_tasks = n_tasks_;
       lk.unlock();
       drain(seen, fn, ctx, n_tasks);
-      lk.lock();
     }
   }
 
@@ -114,8 +158,10 @@ class Pool {
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
   long n_tasks_ = 0;
-  long done_count_ = 0;
+  std::atomic<long> done_count_{0};
   std::atomic<std::uint64_t> next_{0};
+  std::atomic<std::uint64_t> published_{0};  // generation_, for spinning workers
+  std::atomic<bool> stopping_{false};
   std::uint64_t generation_ = 0;
   bool stop_ = false;
   std::exception_ptr error_;
