@@ -51,7 +51,8 @@ RTOL_ADAM = {np.float64: 1e-10, np.float32: 1e-4}
 # 200 unit roundoffs, times the size of a gradient whose output errors are all 1 (_unit).
 ATOL_UNIT = {np.float64: 200 * 2.0**-53, np.float32: 200 * 2.0**-24}
 
-M_VALUES = [1, 2, 3, 5, 7, 63, 64, 65, 211]
+# 600 and 1100: several blocks of columns (kBlockColumns = 512), on the thread pool.
+M_VALUES = [1, 2, 3, 5, 7, 63, 64, 65, 211, 600, 1100]
 
 # (layers_dims, output); _fused(dims, output) says whether the core takes the fused step.
 SHAPES = [
