@@ -38,6 +38,10 @@ def _data(n_x, m, seed, dtype):
 CASES = [
     ([300, 128, 64, 1], 256, None),
     ([200, 512, 256, 1], 192, 64),
+    # Small layers (the fused step): batches of more than 512 examples run as blocks of columns
+    # on the pool (1100: three blocks, the last one short; minibatches of 600: two, then one).
+    ([2, 10, 5, 1], 1100, None),
+    ([3, 16, 8, 1], 1300, 600),
 ]
 
 

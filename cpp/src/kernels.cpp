@@ -670,11 +670,32 @@ using Packet = typename ei::packet_traits<T>::type;
 template <class T>
 constexpr long kWidth = ei::unpacket_traits<Packet<T>>::size;
 
-// m rounded up to whole packets: the row stride of the padded layout.
+// m rounded up to whole packets and whole 64-byte cache lines: the row stride of the padded
+// layout. With rows starting on cache lines, two threads working on different columns never
+// write the same line (a shared line bouncing between cores made a split step 3x slower).
+template <class T>
+constexpr long kRowAlign = std::max<long>(kWidth<T>, 64 / static_cast<long>(sizeof(T)));
 template <class T>
 long padded(long m) {
-  return (m + kWidth<T> - 1) / kWidth<T> * kWidth<T>;
+  return (m + kRowAlign<T> - 1) / kRowAlign<T> * kRowAlign<T>;
 }
+
+// A zeroed buffer whose data() starts on a 64-byte boundary.
+template <class T>
+class AlignedBuffer {
+ public:
+  void assign(std::size_t n) {
+    buf_.assign(n + 64 / sizeof(T), T(0));
+    const auto addr = reinterpret_cast<std::uintptr_t>(buf_.data());
+    data_ = buf_.data() + ((64 - addr % 64) % 64) / sizeof(T);
+  }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+
+ private:
+  Vec<T> buf_;
+  T* data_ = nullptr;
+};
 
 // The sum of a packet's lanes, pairwise in a fixed order (Eigen's predux for AVX-512 trips
 // GCC 12's -Wuninitialized).
@@ -713,27 +734,28 @@ inline void combine_tile(long depth, const T* c, long c_col, T b0, const T* in, 
   for (int q = 0; q < NP; ++q) epi(j + q * W, acc[q]);
 }
 
-// For each of `rows` rows r: epi.row(r), the tiles of that row (s is a multiple of the packet
-// width), epi.end_row(r). C(r, k) = C[r * c_row + k * c_col]; bias may be nullptr.
+// For each of `rows` rows r: epi.row(r), the tiles of columns j0..j1 of that row (whole
+// packets; rows are s apart), epi.end_row(r). C(r, k) = C[r * c_row + k * c_col]; bias may be
+// nullptr.
 template <class T, class Epi>
-void combine_fused(long rows, long depth, long s, const T* C, long c_row, long c_col,
-                   const T* bias, const T* in, Epi& epi) {
+void combine_fused(long rows, long depth, long j0, long j1, long s, const T* C, long c_row,
+                   long c_col, const T* bias, const T* in, Epi& epi) {
   constexpr long W = kWidth<T>;
   for (long r = 0; r < rows; ++r) {
     epi.row(r);
     const T* c = C + r * c_row;
     const T b0 = bias != nullptr ? bias[r] : T(0);
-    long j = 0;
-    for (; j + 8 * W <= s; j += 8 * W) combine_tile<T, 8>(depth, c, c_col, b0, in, s, j, epi);
-    if (j + 4 * W <= s) {
+    long j = j0;
+    for (; j + 8 * W <= j1; j += 8 * W) combine_tile<T, 8>(depth, c, c_col, b0, in, s, j, epi);
+    if (j + 4 * W <= j1) {
       combine_tile<T, 4>(depth, c, c_col, b0, in, s, j, epi);
       j += 4 * W;
     }
-    if (j + 2 * W <= s) {
+    if (j + 2 * W <= j1) {
       combine_tile<T, 2>(depth, c, c_col, b0, in, s, j, epi);
       j += 2 * W;
     }
-    if (j < s) combine_tile<T, 1>(depth, c, c_col, b0, in, s, j, epi);
+    if (j < j1) combine_tile<T, 1>(depth, c, c_col, b0, in, s, j, epi);
     epi.end_row(r);
   }
 }
@@ -744,7 +766,8 @@ Packet<T> relu(const Packet<T>& z) {  // z > 0 ? z : 0, NaN to 0 like the unfuse
 }
 
 // Forward epilogues. `out` rows have stride s; dropout masks D are (n, m) contiguous (row
-// stride m, read past m into the next row or the zeroed slack for the padding columns).
+// stride m, read past m into the next row, or into kRowAlign zeros of slack after the last row,
+// for the padding columns).
 template <class T>
 struct StoreRows {
   T* out;
@@ -780,7 +803,7 @@ struct ReluForward {
 };
 
 // Backward epilogue of hidden layer l: dA (the product) -> dA * D / keep_prob -> dZ = dA * g'(.)
-// from A (ReLU: A > 0; tanh: 1 - A^2); db = scale * rowsum(dZ).
+// from A (ReLU: A > 0; tanh: 1 - A^2); db = the row sums of dZ (unscaled, over these columns).
 template <class T>
 struct HiddenBackward {
   int hidden;
@@ -790,7 +813,6 @@ struct HiddenBackward {
   Packet<T> kp;
   T* dZ;
   T* db;
-  T scale;
   const T *a = nullptr, *d = nullptr;
   T* dz = nullptr;
   Packet<T> sum = ei::pset1<Packet<T>>(T(0));
@@ -809,63 +831,81 @@ struct HiddenBackward {
     ei::pstoreu(dz + j, g);
     sum = ei::padd(sum, g);
   }
-  void end_row(long r) { db[r] = scale * hsum<T>(sum); }
+  void end_row(long r) { db[r] = hsum<T>(sum); }
 };
 
-// out[r * n_in + k] = scale * sum_j dZ[r, j] A[k, j] + l2 * W[r * n_in + k] for an R x K block
-// (R * K accumulators in registers, each input packet loaded once per block).
+// out[r * n_in + k] = sum_j dZ[r, j] A[k, j] over the columns j0..j1 (rows s apart) for an
+// R x K block (R * K accumulators in registers, each input packet loaded once per block). Small
+// blocks keep two sets of accumulators (even and odd packets), so that at least eight chains of
+// FMAs are in flight instead of waiting on each other's latency.
 template <class T, int R, int K>
-void dw_block(long s, const T* dZ, const T* A, long n_in, const T* W, T scale, T l2, T* out) {
+void dw_block(long j0, long j1, long s, const T* dZ, const T* A, long n_in, T* out) {
   using P = Packet<T>;
   constexpr long Wd = kWidth<T>;
-  P acc[R][K];
-  for (int r = 0; r < R; ++r) {
-    for (int k = 0; k < K; ++k) acc[r][k] = ei::pset1<P>(T(0));
+  constexpr int U = R * K <= 4 ? 2 : 1;
+  P acc[U][R][K];
+  for (int u = 0; u < U; ++u) {
+    for (int r = 0; r < R; ++r) {
+      for (int k = 0; k < K; ++k) acc[u][r][k] = ei::pset1<P>(T(0));
+    }
   }
-  for (long j = 0; j < s; j += Wd) {
+  long j = j0;
+  for (; j + U * Wd <= j1; j += U * Wd) {
+    for (int u = 0; u < U; ++u) {
+      P a[K];
+      for (int k = 0; k < K; ++k) a[k] = ei::ploadu<P>(A + k * s + j + u * Wd);
+      for (int r = 0; r < R; ++r) {
+        const P d = ei::ploadu<P>(dZ + r * s + j + u * Wd);
+        for (int k = 0; k < K; ++k) acc[u][r][k] = ei::pmadd(d, a[k], acc[u][r][k]);
+      }
+    }
+  }
+  if (j < j1) {  // (U = 2 and an odd number of packets)
     P a[K];
     for (int k = 0; k < K; ++k) a[k] = ei::ploadu<P>(A + k * s + j);
     for (int r = 0; r < R; ++r) {
       const P d = ei::ploadu<P>(dZ + r * s + j);
-      for (int k = 0; k < K; ++k) acc[r][k] = ei::pmadd(d, a[k], acc[r][k]);
+      for (int k = 0; k < K; ++k) acc[0][r][k] = ei::pmadd(d, a[k], acc[0][r][k]);
     }
   }
   for (int r = 0; r < R; ++r) {
     for (int k = 0; k < K; ++k) {
-      const long e = r * n_in + k;
-      out[e] = scale * hsum<T>(acc[r][k]);
-      if (l2 != T(0)) out[e] += l2 * W[e];
+      out[r * n_in + k] = hsum<T>(U == 2 ? ei::padd(acc[0][r][k], acc[U - 1][r][k]) : acc[0][r][k]);
     }
   }
 }
 
-// dW = scale * dZ A^T + l2 * W for dZ (n_out, s) and A (n_in, s), both padded (zero dZ there).
+// dW = dZ A^T over the columns j0..j1 for dZ (n_out, s) and A (n_in, s), both padded (zero dZ
+// there), unscaled.
 template <class T>
-void dw_fused(long n_out, long n_in, long s, const T* dZ, const T* A, const T* W, T scale, T l2,
-              T* dW) {
-  using Fn = void (*)(long, const T*, const T*, long, const T*, T, T, T*);
+void dw_fused(long n_out, long n_in, long j0, long j1, long s, const T* dZ, const T* A, T* dW) {
+  using Fn = void (*)(long, long, long, const T*, const T*, long, T*);
   static constexpr Fn kBlocks[4][3] = {
       {dw_block<T, 1, 1>, dw_block<T, 1, 2>, dw_block<T, 1, 3>},
       {dw_block<T, 2, 1>, dw_block<T, 2, 2>, dw_block<T, 2, 3>},
       {dw_block<T, 3, 1>, dw_block<T, 3, 2>, dw_block<T, 3, 3>},
       {dw_block<T, 4, 1>, dw_block<T, 4, 2>, dw_block<T, 4, 3>}};
-  for (long r = 0; r < n_out; r += 4) {
-    const long R = std::min<long>(4, n_out - r);
-    for (long k = 0; k < n_in; k += 3) {
-      const long K = std::min<long>(3, n_in - k);
-      kBlocks[R - 1][K - 1](s, dZ + r * s, A + k * s, n_in, W + r * n_in + k, scale, l2,
-                            dW + r * n_in + k);
+  // Blocks of at most 4 x 3, as even as possible (5 rows: 3 + 2, not 4 + 1).
+  const long r_blocks = (n_out + 3) / 4, k_blocks = (n_in + 2) / 3;
+  for (long rb = 0, r = 0; rb < r_blocks; ++rb) {
+    const long R = (n_out - r + (r_blocks - rb) - 1) / (r_blocks - rb);
+    for (long kb = 0, k = 0; kb < k_blocks; ++kb) {
+      const long K = (n_in - k + (k_blocks - kb) - 1) / (k_blocks - kb);
+      kBlocks[R - 1][K - 1](j0, j1, s, dZ + r * s, A + k * s, n_in, dW + r * n_in + k);
+      k += K;
     }
+    r += R;
   }
 }
 
-// The output layer from its Z (n, s): dZ = A - Y with A = sigmoid(Z) or Z, zero in the padding
-// columns m..s; db = scale * rowsum(dZ). Returns the summed cost terms (the same stable terms as
+// The output layer from its Z (n rows s apart), columns j0..j1: dZ = A - Y with A = sigmoid(Z)
+// or Z, zero in the padding columns m..s; db = the row sums of dZ. Returns the sum of the cost
+// terms (the same stable terms as
 // cost_from_logits_with). The sigmoid and its cost share one exp and one division:
 // u = exp(-|z|), w = 1 + u, r = 1/w; A = r for z >= 0 and u r below.
 template <class T>
-T output_fused(int output, long n, long m, long s, const T* Z, const T* Y, T* dZ, T* db,
-               T scale) {
+T output_fused(int output, long n, long m, long j0, long j1, long s, const T* Z, const T* Y,
+               T* dZ, T* db) {
   using P = Packet<T>;
   constexpr long W = kWidth<T>;
   const P zero = ei::pset1<P>(T(0)), one = ei::pset1<P>(T(1)), half = ei::pset1<P>(T(0.5));
@@ -873,7 +913,7 @@ T output_fused(int output, long n, long m, long s, const T* Z, const T* Y, T* dZ
   P cost = zero;
   for (long i = 0; i < n; ++i) {
     P sum = zero;
-    for (long j = 0; j < s; j += W) {
+    for (long j = j0; j < j1; j += W) {
       const P z = ei::ploadu<P>(Z + i * s + j), y = ei::ploadu<P>(Y + i * s + j);
       P d, c;
       if (output == kSigmoid) {
@@ -898,89 +938,174 @@ T output_fused(int output, long n, long m, long s, const T* Z, const T* Y, T* dZ
       sum = ei::padd(sum, d);
       cost = ei::padd(cost, c);
     }
-    db[i] = scale * hsum<T>(sum);
+    db[i] = hsum<T>(sum);
   }
   return hsum<T>(cost);
 }
 
-// Buffers of the fused step for batches of at most mbs examples (rows padded to s).
+// A step runs in blocks of at most this many columns (examples): a block's activations stay in
+// the core's own caches (W1's [2, 10, 5, 1] at m = 1200 in one pass: 41 us/step; in blocks of
+// 512 on one thread: 32 us; on two threads: 23 us), and the blocks run on the thread pool.
+// Handing part of a step to another core costs about 2 us here (the parameters and the partial
+// sums change cores every step: W1 at m = 300 split in two took 7.3 us/step on two threads
+// against 7.9 on one), so a batch of up to 512 examples is one block, on the calling thread.
+constexpr long kBlockColumns = 512;
+
+template <class T>
+long fused_blocks(long mb) {
+  return (padded<T>(mb) + kBlockColumns - 1) / kBlockColumns;
+}
+
+// Buffers of the fused step for batches of at most mbs examples (rows padded to s), and the
+// unscaled gradient sums of each column block (laid out like the gradient: W1, b1, W2, ...).
 template <class T>
 struct FusedWork {
-  Vec<Vec<T>> A, Adrop, D;
-  Vec<T> Z, dZ, dA;
+  Vec<AlignedBuffer<T>> A, Adrop, part;
+  Vec<Vec<T>> D;
+  AlignedBuffer<T> Z, dZ, dA;
   Vec<const T*> in;  // the input of each layer (X, then A or A after dropout)
+  Vec<long> offset;  // of W_l in the gradient; b_l follows it
+  long n_params = 0;  // part[t][n_params] is block t's cost (each block writes its own lines)
   void allocate(const Shape& net, long mbs, bool dropout_on) {
     const long s = padded<T>(mbs);
     A.resize(static_cast<std::size_t>(net.L));
     Adrop.resize(A.size());
     D.resize(A.size());
+    offset.assign(A.size(), 0);
+    n_params = 0;
+    for (int l = 0; l < net.L; ++l) {
+      offset[l] = n_params;
+      n_params += net.dims[l + 1] * net.dims[l] + net.dims[l + 1];
+    }
+    part.resize(static_cast<std::size_t>(fused_blocks<T>(mbs)));
+    for (AlignedBuffer<T>& p : part) p.assign(static_cast<std::size_t>(n_params + 1));
     for (int l = 0; l + 1 < net.L; ++l) {
       const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * s);
-      A[l].assign(size, T(0));
+      A[l].assign(size);
       if (dropout_on) {
-        Adrop[l].assign(size, T(0));
-        D[l].assign(static_cast<std::size_t>(net.dims[l + 1] * mbs + kWidth<T>), T(0));
+        Adrop[l].assign(size);
+        D[l].assign(static_cast<std::size_t>(net.dims[l + 1] * mbs + kRowAlign<T>), T(0));
       }
     }
-    Z.assign(static_cast<std::size_t>(net.dims[net.L] * s), T(0));
-    dZ.assign(static_cast<std::size_t>(max_units(net) * s), T(0));
-    dA.assign(dZ.size(), T(0));
+    Z.assign(static_cast<std::size_t>(net.dims[net.L] * s));
+    dZ.assign(static_cast<std::size_t>(max_units(net) * s));
+    dA.assign(static_cast<std::size_t>(max_units(net) * s));
     in.assign(A.size(), nullptr);
   }
 };
 
-// One step on the padded batch X (n_x, s), Y (n_y, s) of mb examples: the gradients into dW, db;
-// returns the mean cost (without the L2 term).
+// Columns j0..j1 (whole packets) of a step on the padded batch X (n_x, s), Y (n_y, s) of mb
+// examples, with the dropout masks already in w.D: the unscaled gradient sums of these columns
+// into `part`; returns the sum of their cost terms. Blocks write disjoint columns of the shared
+// activation buffers.
 template <class T>
-double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* const* W,
-                  const T* const* b, double keep_prob, std::uint64_t seed, std::uint64_t step,
-                  double lambd, FusedWork<T>& w, T* const* dW, T* const* db) {
+T fused_block(const Shape& net, long mb, long j0, long j1, const T* Y, const T* const* W,
+              const T* const* b, double keep_prob, FusedWork<T>& w, T* part) {
   const int L = net.L;
   const long s = padded<T>(mb);
   const bool dropout_on = keep_prob < 1.0;
   const Packet<T> kp = ei::pset1<Packet<T>>(static_cast<T>(keep_prob));
-  const T scale = static_cast<T>(1.0 / static_cast<double>(mb));
-  const T l2 = static_cast<T>(lambd / static_cast<double>(mb));
-  Vec<const T*>& in = w.in;
-  in[0] = X;
+  const Vec<const T*>& in = w.in;
   for (int l = 0; l + 1 < L; ++l) {
     const long n_out = net.dims[l + 1], n_in = net.dims[l];
-    T* D = dropout_on ? w.D[l].data() : nullptr;
-    if (dropout_on) dropout_mask<T>(seed, step, static_cast<std::uint32_t>(l + 1), n_out, mb, keep_prob, D);
+    const T* D = dropout_on ? w.D[l].data() : nullptr;
+    T* a = w.A[l].data();
     if (net.hidden == kRelu) {
-      ReluForward<T> epi{w.A[l].data(), D, w.Adrop[l].data(), s, mb, kp};
-      combine_fused(n_out, n_in, s, W[l], n_in, 1, b[l], in[l], epi);
+      ReluForward<T> epi{a, D, w.Adrop[l].data(), s, mb, kp};
+      combine_fused(n_out, n_in, j0, j1, s, W[l], n_in, 1, b[l], in[l], epi);
     } else {
-      StoreRows<T> epi{w.A[l].data(), s};
-      combine_fused(n_out, n_in, s, W[l], n_in, 1, b[l], in[l], epi);
-      T* a = w.A[l].data();
-      hidden_activation(kTanh, n_out * s, a, a);
-      if (dropout_on) {
-        for (long r = 0; r < n_out; ++r) {
-          VecMap<T>(w.Adrop[l].data() + r * s, s) =
-              ConstVecMap<T>(a + r * s, s) * ConstVecMap<T>(D + r * mb, s) / static_cast<T>(keep_prob);
+      StoreRows<T> epi{a, s};
+      combine_fused(n_out, n_in, j0, j1, s, W[l], n_in, 1, b[l], in[l], epi);
+      for (long r = 0; r < n_out; ++r) {
+        T* row = a + r * s + j0;
+        hidden_activation(kTanh, j1 - j0, row, row);
+        if (dropout_on) {
+          VecMap<T>(w.Adrop[l].data() + r * s + j0, j1 - j0) =
+              ConstVecMap<T>(row, j1 - j0) * ConstVecMap<T>(D + r * mb + j0, j1 - j0) /
+              static_cast<T>(keep_prob);
         }
       }
     }
-    in[l + 1] = dropout_on ? w.Adrop[l].data() : w.A[l].data();
   }
   {
     StoreRows<T> epi{w.Z.data(), s};
-    combine_fused(net.dims[L], net.dims[L - 1], s, W[L - 1], net.dims[L - 1], 1, b[L - 1],
-                  in[L - 1], epi);
+    combine_fused(net.dims[L], net.dims[L - 1], j0, j1, s, W[L - 1], net.dims[L - 1], 1,
+                  b[L - 1], in[L - 1], epi);
   }
   T* dZ = w.dZ.data();
   T* next = w.dA.data();
-  const T cost = output_fused(net.output, net.dims[L], mb, s, w.Z.data(), Y, dZ, db[L - 1], scale);
+  const long n_last = net.dims[L] * net.dims[L - 1];
+  const T cost = output_fused(net.output, net.dims[L], mb, j0, j1, s, w.Z.data(), Y, dZ,
+                              part + w.offset[L - 1] + n_last);
   for (int l = L - 1; l >= 0; --l) {
     const long n_out = net.dims[l + 1], n_in = net.dims[l];
-    dw_fused(n_out, n_in, s, dZ, in[l], W[l], scale, l2, dW[l]);
+    dw_fused(n_out, n_in, j0, j1, s, dZ, in[l], part + w.offset[l]);
     if (l == 0) break;
     HiddenBackward<T> epi{net.hidden, w.A[l - 1].data(), dropout_on ? w.D[l - 1].data() : nullptr,
-                          s, mb, kp, next, db[l - 1], scale};
-    combine_fused(n_in, n_out, s, W[l], 1, n_in, static_cast<const T*>(nullptr), dZ, epi);
+                          s, mb, kp, next,
+                          part + w.offset[l - 1] + net.dims[l] * net.dims[l - 1]};
+    combine_fused(n_in, n_out, j0, j1, s, W[l], 1, n_in, static_cast<const T*>(nullptr), dZ, epi);
     std::swap(dZ, next);
   }
+  return cost;
+}
+
+// One step on the padded batch X (n_x, s), Y (n_y, s) of mb examples: the gradients into grad
+// (W1, b1, W2, ...: dW = (1/mb) dZ A^T + (lambd/mb) W, db = (1/mb) rowsum(dZ)); returns the mean
+// cost (without the L2 term). A big batch is several blocks of columns, run on the thread pool;
+// their sums are added in block order, so the result is the same on any number of threads.
+template <class T>
+double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* const* W,
+                  const T* const* b, double keep_prob, std::uint64_t seed, std::uint64_t step,
+                  double lambd, FusedWork<T>& w, T* grad) {
+  const int L = net.L;
+  const long s = padded<T>(mb);
+  const bool dropout_on = keep_prob < 1.0;
+  w.in[0] = X;
+  for (int l = 0; l + 1 < L; ++l) {
+    w.in[l + 1] = dropout_on ? w.Adrop[l].data() : w.A[l].data();
+    if (dropout_on) {
+      dropout_mask<T>(seed, step, static_cast<std::uint32_t>(l + 1), net.dims[l + 1], mb,
+                      keep_prob, w.D[l].data());
+    }
+  }
+  const long n_blocks = fused_blocks<T>(mb);
+  struct Ctx {
+    const Shape* net;
+    long mb, s;
+    const T* Y;
+    const T* const* W;
+    const T* const* b;
+    double keep_prob;
+    FusedWork<T>* w;
+  } ctx{&net, mb, s, Y, W, b, keep_prob, &w};
+  const auto block = [](void* p, long t) {
+    const Ctx& c = *static_cast<const Ctx*>(p);
+    T* part = c.w->part[t].data();
+    part[c.w->n_params] =
+        fused_block<T>(*c.net, c.mb, t * kBlockColumns, std::min(c.s, (t + 1) * kBlockColumns),
+                       c.Y, c.W, c.b, c.keep_prob, *c.w, part);
+  };
+  if (n_blocks == 1) {
+    block(&ctx, 0);
+  } else {
+    parallel_for(n_blocks, block, &ctx);
+  }
+  const T scale = static_cast<T>(1.0 / static_cast<double>(mb));
+  const T l2 = static_cast<T>(lambd / static_cast<double>(mb));
+  T* const total = w.part[0].data();  // the blocks' sums, added in block order
+  for (long t = 1; t < n_blocks; ++t) {
+    const T* p = w.part[t].data();
+    for (long e = 0; e <= w.n_params; ++e) total[e] += p[e];
+  }
+  for (int l = 0; l < L; ++l) {
+    const long n_w = net.dims[l + 1] * net.dims[l], end = w.offset[l] + n_w + net.dims[l + 1];
+    for (long e = w.offset[l]; e < end; ++e) grad[e] = scale * total[e];
+    if (l2 != T(0)) {
+      for (long e = 0; e < n_w; ++e) grad[w.offset[l] + e] += l2 * W[l][e];
+    }
+  }
+  const T cost = total[w.n_params];
   return static_cast<double>(cost) / static_cast<double>(mb);
 }
 
@@ -1134,7 +1259,7 @@ TrainResult train(const TrainArgs<T>& a) {
       }
       if (fused) {
         cost_step = fused_step<T>(net, mb, Xp, Yp, W.data(), b.data(), a.keep_prob,
-                                  a.dropout_seed, step, a.lambd, fw, dW.data(), db.data());
+                                  a.dropout_seed, step, a.lambd, fw, grad.data());
       } else {
         forward_pass<T>(net, mb, Xp, W.data(), b.data(), a.keep_prob,
                         dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
