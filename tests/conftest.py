@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from nncore import _core
@@ -14,3 +15,24 @@ def isa(request):
     _core.set_isa(request.param)
     yield request.param
     _core.set_isa(previous)
+
+
+@pytest.fixture
+def central_differences():
+    """``fd(cost, params, h)``: the central-difference gradient of ``cost(params)`` with respect
+    to every element of every array of the dict ``params`` (float64), as a dict like it."""
+
+    def fd(cost, params, h):
+        grads = {}
+        for key, value in params.items():
+            g = np.zeros_like(value)
+            for idx in np.ndindex(value.shape):
+                plus = {k: v.copy() for k, v in params.items()}
+                minus = {k: v.copy() for k, v in params.items()}
+                plus[key][idx] += h
+                minus[key][idx] -= h
+                g[idx] = (cost(plus) - cost(minus)) / (2 * h)
+            grads[key] = g
+        return grads
+
+    return fd

@@ -665,7 +665,9 @@ def _course_cost(p, X, Y, hidden, output, lambd):
 @pytest.mark.parametrize(("dims", "output", "m"), [([3, 4, 1], "sigmoid", 5),
                                                    ([2, 3, 2, 2], "sigmoid", 7),
                                                    ([3, 4, 2], "identity", 3)])  # fmt: skip
-def test_first_step_is_minus_lr_times_the_numerical_gradient(isa, dims, output, m, hidden):
+def test_first_step_is_minus_lr_times_the_numerical_gradient(
+    isa, dims, output, m, hidden, central_differences
+):
     """Central differences with h = 1e-6: truncation O(h^2) ~ 1e-12 and rounding
     ~ eps * J / h ~ 1e-10, both well below the 1e-6 relative asked of the step."""
     seed = _seed()
@@ -674,15 +676,8 @@ def test_first_step_is_minus_lr_times_the_numerical_gradient(isa, dims, output, 
     lr, lambd, h = 0.3, 0.2, 1e-6
     params, _ = _core_train(p, X, Y, hidden, output, via="network", learning_rate=lr,
                             num_epochs=1, mini_batch_size=None, lambd=lambd)  # fmt: skip
-    for k, a in p.items():
-        fd = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            plus = {key: v.copy() for key, v in p.items()}
-            minus = {key: v.copy() for key, v in p.items()}
-            plus[k][idx] += h
-            minus[k][idx] -= h
-            fd[idx] = (_course_cost(plus, X, Y, hidden, output, lambd)
-                       - _course_cost(minus, X, Y, hidden, output, lambd)) / (2 * h)  # fmt: skip
+    fds = central_differences(lambda q: _course_cost(q, X, Y, hidden, output, lambd), p, h)
+    for k, fd in fds.items():
         _close(p[k] - params[k], lr * fd, 1e-6, f"{k} seed={seed}")
 
 

@@ -64,7 +64,7 @@ def _one_step_gradient(net, X, Y, lambd=0.0):
 @pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity"])
 @pytest.mark.parametrize("hidden", ["relu", "tanh"])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_outputs_match_numpy(output, hidden, seed):
+def test_outputs_match_numpy(output, hidden, seed, central_differences):
     n_out = 1 if output == "sigmoid" else 4
     X, Y = _data(5, n_out, 37, output, seed)
     net = nncore.Network([5, 17, 3, n_out], hidden, output, seed=seed)
@@ -78,18 +78,8 @@ def test_outputs_match_numpy(output, hidden, seed):
     # The recorded cost is the cost at the parameters before the step.
     assert net.costs[0] == pytest.approx(_numpy_cost(before, X, Y, hidden, output, 0.3), rel=1e-12)
     # Finite differences of the numpy cost along every parameter.
-    eps = 1e-6
-    for key, value in before.items():
-        fd = np.zeros_like(value)
-        for idx in np.ndindex(value.shape):
-            plus = {k: v.copy() for k, v in before.items()}
-            minus = {k: v.copy() for k, v in before.items()}
-            plus[key][idx] += eps
-            minus[key][idx] -= eps
-            fd[idx] = (
-                _numpy_cost(plus, X, Y, hidden, output, 0.3)
-                - _numpy_cost(minus, X, Y, hidden, output, 0.3)
-            ) / (2 * eps)
+    fds = central_differences(lambda p: _numpy_cost(p, X, Y, hidden, output, 0.3), before, 1e-6)
+    for key, fd in fds.items():
         np.testing.assert_allclose(grad[key], fd, rtol=1e-5, atol=1e-8, err_msg=key)
 
 
