@@ -680,10 +680,16 @@ long padded(long m) {
   return (m + kRowAlign<T> - 1) / kRowAlign<T> * kRowAlign<T>;
 }
 
-// A zeroed buffer whose data() starts on a 64-byte boundary.
+// A zeroed buffer whose data() starts on a 64-byte boundary. Movable (the heap block moves with
+// the vector, so data() stays valid), not copyable (a copy's data() would point into the source).
 template <class T>
 class AlignedBuffer {
  public:
+  AlignedBuffer() = default;
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  AlignedBuffer(AlignedBuffer&&) noexcept = default;
+  AlignedBuffer& operator=(AlignedBuffer&&) noexcept = default;
   void assign(std::size_t n) {
     buf_.assign(n + 64 / sizeof(T), T(0));
     const auto addr = reinterpret_cast<std::uintptr_t>(buf_.data());
