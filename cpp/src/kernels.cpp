@@ -976,7 +976,8 @@ struct FusedWork {
     Z.assign(static_cast<std::size_t>(net.dims[net.L] * s));
     dZ.assign(static_cast<std::size_t>(max_units(net) * s));
     dA.assign(static_cast<std::size_t>(max_units(net) * s));
-    in.assign(A.size(), nullptr);
+    in.assign(A.size(), nullptr);  // in[0], the batch's X, is set by each step
+    for (int l = 0; l + 1 < net.L; ++l) in[l + 1] = dropout_on ? Adrop[l].data() : A[l].data();
   }
 };
 
@@ -1048,12 +1049,9 @@ double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* co
   const long s = padded<T>(mb);
   const bool dropout_on = keep_prob < 1.0;
   w.in[0] = X;
-  for (int l = 0; l + 1 < L; ++l) {
-    w.in[l + 1] = dropout_on ? w.Adrop[l].data() : w.A[l].data();
-    if (dropout_on) {
-      dropout_mask<T>(seed, step, static_cast<std::uint32_t>(l + 1), net.dims[l + 1], mb,
-                      keep_prob, w.D[l].data());
-    }
+  for (int l = 0; dropout_on && l + 1 < L; ++l) {
+    dropout_mask<T>(seed, step, static_cast<std::uint32_t>(l + 1), net.dims[l + 1], mb,
+                    keep_prob, w.D[l].data());
   }
   const long n_blocks = fused_blocks<T>(mb);
   struct Ctx {

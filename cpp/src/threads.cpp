@@ -65,8 +65,7 @@ class Pool {
   ~Pool() {
     {
       std::lock_guard<std::mutex> lk(m_);
-      stop_ = true;
-      stopping_.store(true, std::memory_order_relaxed);
+      stop_.store(true, std::memory_order_relaxed);
     }
     wake_.notify_all();
     for (std::thread& t : workers_) t.join();
@@ -90,9 +89,9 @@ class Pool {
       n_tasks_ = n_tasks;
       done_count_.store(0, std::memory_order_relaxed);
       error_ = nullptr;
-      gen = ++generation_;
+      gen = generation_.load(std::memory_order_relaxed) + 1;
       next_.store(gen << 32, std::memory_order_release);
-      published_.store(gen, std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
     }
     wake_.notify_all();
     drain(gen, fn, ctx, n_tasks);
@@ -138,14 +137,15 @@ class Pool {
   void work() {
     std::uint64_t seen = 0;
     for (;;) {
-      spin_until([&] {
-        return published_.load(std::memory_order_acquire) != seen ||
-               stopping_.load(std::memory_order_relaxed);
-      });
+      const auto job_or_stop = [&] {
+        return stop_.load(std::memory_order_relaxed) ||
+               generation_.load(std::memory_order_acquire) != seen;
+      };
+      spin_until(job_or_stop);
       std::unique_lock<std::mutex> lk(m_);
-      wake_.wait(lk, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
+      wake_.wait(lk, job_or_stop);
+      if (stop_.load(std::memory_order_relaxed)) return;
+      seen = generation_.load(std::memory_order_relaxed);
       const TaskFn fn = fn_;
       void* const ctx = ctx_;
       const long n_tasks = n_tasks_;
@@ -163,10 +163,9 @@ class Pool {
   long n_tasks_ = 0;
   std::atomic<long> done_count_{0};
   std::atomic<std::uint64_t> next_{0};
-  std::atomic<std::uint64_t> published_{0};  // generation_, for spinning workers
-  std::atomic<bool> stopping_{false};
-  std::uint64_t generation_ = 0;
-  bool stop_ = false;
+  // Written under m_ (so a sleeping worker cannot miss a change), read by spinning workers too.
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
   std::exception_ptr error_;
 };
 
