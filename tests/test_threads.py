@@ -42,6 +42,12 @@ CASES = [
     # on the pool (1100: three blocks, the last one short; minibatches of 600: two, then one).
     ([2, 10, 5, 1], 1100, None),
     ([3, 16, 8, 1], 1300, 600),
+    # Smaller batches worth at least 8192 multiply-adds a forward pass run as two blocks, the
+    # second on a helper thread: W1's shape in full batch; minibatches of 112 (two blocks of 56)
+    # with a last batch of 104 (one block, wider than 56) or of 26.
+    ([2, 10, 5, 1], 300, None),
+    ([2, 10, 5, 1], 328, 112),
+    ([2, 20, 3, 1], 250, 112),
 ]
 
 

@@ -7,10 +7,12 @@
 // column, so the element-wise passes run along contiguous rows of length m.
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <thread>
 #include <vector>
 
 #include "nncore/config.hpp"
@@ -840,12 +842,12 @@ struct HiddenBackward {
   void end_row(long r) { db[r] = hsum<T>(sum); }
 };
 
-// out[r * n_in + k] = sum_j dZ[r, j] A[k, j] over the columns j0..j1 (rows s apart) for an
-// R x K block (R * K accumulators in registers, each input packet loaded once per block).
-// (Two sets of accumulators for the small blocks, to hide the FMA latency, and blocks balanced
-// as 3 + 2 rows instead of 4 + 1 were tried: no measurable change on W1.)
+// out[r * n_in + k] = sum_j dZ[r, j] A[k, j] over the columns j0..j1 (rows of dZ s apart, of A
+// sa apart) for an R x K block (R * K accumulators in registers, each input packet loaded once per
+// block). (Two sets of accumulators for the small blocks, to hide the FMA latency, and blocks
+// balanced as 3 + 2 rows instead of 4 + 1 were tried: no measurable change on W1.)
 template <class T, int R, int K>
-void dw_block(long j0, long j1, long s, const T* dZ, const T* A, long n_in, T* out) {
+void dw_block(long j0, long j1, long s, const T* dZ, long sa, const T* A, long n_in, T* out) {
   using P = Packet<T>;
   constexpr long Wd = kWidth<T>;
   P acc[R][K];
@@ -854,7 +856,7 @@ void dw_block(long j0, long j1, long s, const T* dZ, const T* A, long n_in, T* o
   }
   for (long j = j0; j < j1; j += Wd) {
     P a[K];
-    for (int k = 0; k < K; ++k) a[k] = ei::ploadu<P>(A + k * s + j);
+    for (int k = 0; k < K; ++k) a[k] = ei::ploadu<P>(A + k * sa + j);
     for (int r = 0; r < R; ++r) {
       const P d = ei::ploadu<P>(dZ + r * s + j);
       for (int k = 0; k < K; ++k) acc[r][k] = ei::pmadd(d, a[k], acc[r][k]);
@@ -865,21 +867,21 @@ void dw_block(long j0, long j1, long s, const T* dZ, const T* A, long n_in, T* o
   }
 }
 
-// dW = dZ A^T over the columns j0..j1 for dZ (n_out, s) and A (n_in, s), both padded (zero dZ
-// there), unscaled; in blocks of at most 4 x 3.
+// dW = dZ A^T over the columns j0..j1 for dZ (n_out rows s apart) and A (n_in rows sa apart),
+// both padded (zero dZ there), unscaled; in blocks of at most 4 x 3.
 template <class T>
-void dw_fused(long n_out, long n_in, long j0, long j1, long s, const T* dZ, const T* A, T* dW) {
-  using Fn = void (*)(long, long, long, const T*, const T*, long, T*);
-  static constexpr Fn kBlocks[4][3] = {
-      {dw_block<T, 1, 1>, dw_block<T, 1, 2>, dw_block<T, 1, 3>},
-      {dw_block<T, 2, 1>, dw_block<T, 2, 2>, dw_block<T, 2, 3>},
-      {dw_block<T, 3, 1>, dw_block<T, 3, 2>, dw_block<T, 3, 3>},
-      {dw_block<T, 4, 1>, dw_block<T, 4, 2>, dw_block<T, 4, 3>}};
+void dw_fused(long n_out, long n_in, long j0, long j1, long s, const T* dZ, long sa, const T* A,
+              T* dW) {
+  using Fn = void (*)(long, long, long, const T*, long, const T*, long, T*);
+  static constexpr Fn kBlocks[4][3] = {{dw_block<T, 1, 1>, dw_block<T, 1, 2>, dw_block<T, 1, 3>},
+                                       {dw_block<T, 2, 1>, dw_block<T, 2, 2>, dw_block<T, 2, 3>},
+                                       {dw_block<T, 3, 1>, dw_block<T, 3, 2>, dw_block<T, 3, 3>},
+                                       {dw_block<T, 4, 1>, dw_block<T, 4, 2>, dw_block<T, 4, 3>}};
   for (long r = 0; r < n_out; r += 4) {
     const long R = std::min<long>(4, n_out - r);
     for (long k = 0; k < n_in; k += 3) {
       const long K = std::min<long>(3, n_in - k);
-      kBlocks[R - 1][K - 1](j0, j1, s, dZ + r * s, A + k * s, n_in, dW + r * n_in + k);
+      kBlocks[R - 1][K - 1](j0, j1, s, dZ + r * s, sa, A + k * sa, n_in, dW + r * n_in + k);
     }
   }
 }
@@ -933,19 +935,20 @@ inline void output_tile(int output, long m, long j, const T* z_row, const T* y_r
   }
 }
 
-// The output layer from its Z (n rows s apart), columns j0..j1: dZ = A - Y with A = sigmoid(Z)
-// or Z, zero in the padding columns m..s; db = the row sums of dZ. Returns the sum of the cost
-// terms (the same stable terms as cost_from_logits_with). The sigmoid and its cost share one
-// exp and one division: u = exp(-|z|), w = 1 + u, r = 1/w; A = r for z >= 0 and u r below.
+// The output layer from its Z (n rows s apart; Y's rows ys apart), columns j0..j1: dZ = A - Y
+// with A = sigmoid(Z) or Z, zero in the columns from m on (padding); db = the row sums of dZ.
+// Returns the sum of the cost terms (the same stable terms as cost_from_logits_with). The sigmoid
+// and its cost share one exp and one division: u = exp(-|z|), w = 1 + u, r = 1/w; A = r for z >= 0
+// and u r below.
 template <class T>
-T output_fused(int output, long n, long m, long j0, long j1, long s, const T* Z, const T* Y,
-               T* dZ, T* db) {
+T output_fused(int output, long n, long m, long j0, long j1, long s, const T* Z, long ys,
+               const T* Y, T* dZ, T* db) {
   using P = Packet<T>;
   constexpr long W = kWidth<T>;
   P cost = ei::pset1<P>(T(0));
   for (long i = 0; i < n; ++i) {
     P sum = ei::pset1<P>(T(0));
-    const T *z = Z + i * s, *y = Y + i * s;
+    const T *z = Z + i * s, *y = Y + i * ys;
     T* dz = dZ + i * s;
     long j = j0;
     for (; j + 4 * W <= j1; j += 4 * W) output_tile<T, 4>(output, m, j, z, y, dz, sum, cost);
@@ -955,157 +958,258 @@ T output_fused(int output, long n, long m, long j0, long j1, long s, const T* Z,
   return hsum<T>(cost);
 }
 
-// A step runs in blocks of at most this many columns (examples): a block's activations stay in
-// the core's own caches (W1's [2, 10, 5, 1] at m = 1200 in one pass: 41 us/step; in blocks of
-// 512 on one thread: 32 us; on two threads: 23 us), and the blocks run on the thread pool.
-// Handing part of a step to another core costs about 2 us here (the parameters and the partial
-// sums change cores every step: W1 at m = 300 split in two took 7.3 us/step on two threads
-// against 7.9 on one), so a batch of up to 512 examples is one block, on the calling thread.
+// A step runs in blocks of columns (examples), cut at cache lines (no two blocks write one):
+// - at most kBlockColumns each, so that a block's activations stay in its core's own caches
+//   (W1's [2, 10, 5, 1] at m = 1200 in one pass: 41 us/step; in blocks of 512 on one thread:
+//   32 us);
+// - at least two when the step is worth kSplitMacs multiply-adds of the forward pass: the
+//   second block then runs on a second core (StepHelper), for which a step is long enough.
+// The blocks depend on the shape only, never on the thread count.
 constexpr long kBlockColumns = 512;
+constexpr long kSplitMacs = 8192;
 
 template <class T>
-long fused_blocks(long mb) {
-  return (padded<T>(mb) + kBlockColumns - 1) / kBlockColumns;
+long fused_blocks(const Shape& net, long mb) {
+  const long s = padded<T>(mb);
+  const long n = (s + kBlockColumns - 1) / kBlockColumns;
+  if (n > 1 || s < 2 * kRowAlign<T>) return n;
+  long macs = 0;
+  for (int l = 0; l < net.L; ++l) macs += net.dims[l + 1] * net.dims[l];
+  return macs * s >= kSplitMacs ? 2 : 1;
 }
 
-// Buffers of the fused step for batches of at most mbs examples (rows padded to s), and the
-// unscaled gradient sums of each column block (laid out like the gradient: W1, b1, W2, ...).
+// The first column of block t of n (t = n: the end) on rows of s columns: whole cache lines,
+// as even as they go.
+template <class T>
+long block_start(long s, long n, long t) {
+  const long lines = s / kRowAlign<T>;
+  return std::min(s, (lines + n - 1) / n * t * kRowAlign<T>);
+}
+
+// One column block's own buffers. Blocks never share a buffer: two cores writing neighbouring
+// columns of one row-major buffer slow each other down twice over (W1 at m = 300 in two halves
+// on two threads: 7 us a half, against 3.5 with a buffer each), although no cache line is
+// written by both (the hardware prefetchers running along the rows, presumably).
+template <class T>
+struct FusedBlock {
+  long s = 0;                      // the row stride: the widest this block gets, in whole lines
+  Vec<AlignedBuffer<T>> A, Adrop;  // hidden layers' activations, and after dropout
+  AlignedBuffer<T> Z, dZ, dA;      // the output's Z; two backward scratch buffers
+  AlignedBuffer<T> part;           // the unscaled gradient sums (W1, b1, W2, ...), then the cost
+  Vec<const T*> in;                // the input of each layer but the first (A, or A after dropout)
+};
+
+// The buffers of the fused step for batches of mbs examples (and a last one of mb_last, if not
+// 0): the blocks', and the batch's dropout masks.
 template <class T>
 struct FusedWork {
-  Vec<AlignedBuffer<T>> A, Adrop, part;
-  Vec<Vec<T>> D;
-  AlignedBuffer<T> Z, dZ, dA;
-  Vec<const T*> in;  // the input of each layer (X, then A or A after dropout)
-  Vec<long> offset;  // of W_l in the gradient; b_l follows it
-  long n_params = 0;  // part[t][n_params] is block t's cost (each block writes its own lines)
-  void allocate(const Shape& net, long mbs, bool dropout_on) {
-    const long s = padded<T>(mbs);
-    A.resize(static_cast<std::size_t>(net.L));
-    Adrop.resize(A.size());
-    D.resize(A.size());
-    offset.assign(A.size(), 0);
+  Vec<FusedBlock<T>> blocks;
+  Vec<Vec<T>> D;      // (n_l, mb) contiguous, with kRowAlign zeros of slack
+  Vec<long> offset;   // of W_l in the gradient; b_l follows it
+  long n_params = 0;  // blocks[t].part[n_params] is block t's cost
+  void allocate(const Shape& net, long mbs, long mb_last, bool dropout_on) {
+    const int L = net.L;
+    offset.assign(static_cast<std::size_t>(L), 0);
     n_params = 0;
-    for (int l = 0; l < net.L; ++l) {
+    for (int l = 0; l < L; ++l) {
       offset[l] = n_params;
       n_params += net.dims[l + 1] * net.dims[l] + net.dims[l + 1];
     }
-    part.resize(static_cast<std::size_t>(fused_blocks<T>(mbs)));
-    for (AlignedBuffer<T>& p : part) p.assign(static_cast<std::size_t>(n_params + 1));
-    for (int l = 0; l + 1 < net.L; ++l) {
-      const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * s);
-      A[l].assign(size);
-      if (dropout_on) {
-        Adrop[l].assign(size);
-        D[l].assign(static_cast<std::size_t>(net.dims[l + 1] * mbs + kRowAlign<T>), T(0));
-      }
+    D.resize(static_cast<std::size_t>(L));
+    for (int l = 0; dropout_on && l + 1 < L; ++l) {
+      D[l].assign(static_cast<std::size_t>(net.dims[l + 1] * mbs + kRowAlign<T>), T(0));
     }
-    Z.assign(static_cast<std::size_t>(net.dims[net.L] * s));
-    dZ.assign(static_cast<std::size_t>(max_units(net) * s));
-    dA.assign(static_cast<std::size_t>(max_units(net) * s));
-    in.assign(A.size(), nullptr);  // in[0], the batch's X, is set by each step
-    for (int l = 0; l + 1 < net.L; ++l) in[l + 1] = dropout_on ? Adrop[l].data() : A[l].data();
+    blocks.resize(static_cast<std::size_t>(fused_blocks<T>(net, mbs)));
+    for (std::size_t t = 0; t < blocks.size(); ++t) {
+      FusedBlock<T>& w = blocks[t];
+      w.s = 0;
+      for (const long mb : {mbs, mb_last}) {
+        const long s = padded<T>(mb), n = fused_blocks<T>(net, mb);
+        const long t_ = static_cast<long>(t);
+        if (mb > 0 && t_ < n)
+          w.s = std::max(w.s, block_start<T>(s, n, t_ + 1) - block_start<T>(s, n, t_));
+      }
+      w.A.resize(static_cast<std::size_t>(L));
+      w.Adrop.resize(w.A.size());
+      w.in.assign(w.A.size(), nullptr);
+      for (int l = 0; l + 1 < L; ++l) {
+        const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * w.s);
+        w.A[l].assign(size);
+        if (dropout_on) w.Adrop[l].assign(size);
+        w.in[l + 1] = dropout_on ? w.Adrop[l].data() : w.A[l].data();
+      }
+      w.Z.assign(static_cast<std::size_t>(net.dims[L] * w.s));
+      w.dZ.assign(static_cast<std::size_t>(max_units(net) * w.s));
+      w.dA.assign(static_cast<std::size_t>(max_units(net) * w.s));
+      w.part.assign(static_cast<std::size_t>(n_params + 1));
+    }
   }
 };
 
-// Columns j0..j1 (whole packets) of a step on the padded batch X (n_x, s), Y (n_y, s) of mb
-// examples, with the dropout masks already in w.D: the unscaled gradient sums of these columns
-// into `part`; returns the sum of their cost terms. Blocks write disjoint columns of the shared
-// activation buffers.
+// Columns j0..j1 (whole lines) of a step on the padded batch X, Y (rows xs apart) of mb
+// examples, with the dropout masks already in D: the unscaled gradient sums of these columns,
+// then the sum of their cost terms, into w.part.
 template <class T>
-T fused_block(const Shape& net, long mb, long j0, long j1, const T* Y, const T* const* W,
-              const T* const* b, double keep_prob, FusedWork<T>& w, T* part) {
+void fused_block(const Shape& net, long mb, long j0, long j1, long xs, const T* X, const T* Y,
+                 const Vec<Vec<T>>& D, const T* const* W, const T* const* b, double keep_prob,
+                 const Vec<long>& offset, FusedBlock<T>& w) {
   const int L = net.L;
-  const long s = padded<T>(mb);
+  const long s = w.s, cols = j1 - j0;
   const bool dropout_on = keep_prob < 1.0;
   const Packet<T> kp = ei::pset1<Packet<T>>(static_cast<T>(keep_prob));
-  const Vec<const T*>& in = w.in;
+  // The input of layer l and its row stride: the batch's X, then this block's own buffers.
+  const auto in = [&](int l) { return l == 0 ? X + j0 : w.in[l]; };
+  const auto in_s = [&](int l) { return l == 0 ? xs : s; };
+  const auto mask = [&](int l) { return dropout_on ? D[l].data() + j0 : nullptr; };
+  T* const part = w.part.data();
   for (int l = 0; l + 1 < L; ++l) {
     const long n_out = net.dims[l + 1], n_in = net.dims[l];
-    const T* D = dropout_on ? w.D[l].data() : nullptr;
     T* a = w.A[l].data();
     if (net.hidden == kRelu) {
-      ReluForward<T> epi{a, D, w.Adrop[l].data(), s, mb, kp};
-      combine_fused(n_out, n_in, j0, j1, s, W[l], n_in, 1, b[l], in[l], epi);
+      ReluForward<T> epi{a, mask(l), w.Adrop[l].data(), s, mb, kp};
+      combine_fused(n_out, n_in, 0, cols, in_s(l), W[l], n_in, 1, b[l], in(l), epi);
     } else {
       StoreRows<T> epi{a, s};
-      combine_fused(n_out, n_in, j0, j1, s, W[l], n_in, 1, b[l], in[l], epi);
+      combine_fused(n_out, n_in, 0, cols, in_s(l), W[l], n_in, 1, b[l], in(l), epi);
       for (long r = 0; r < n_out; ++r) {
-        T* row = a + r * s + j0;
-        hidden_activation(kTanh, j1 - j0, row, row);
+        T* row = a + r * s;
+        hidden_activation(kTanh, cols, row, row);
         if (dropout_on) {
-          VecMap<T>(w.Adrop[l].data() + r * s + j0, j1 - j0) =
-              ConstVecMap<T>(row, j1 - j0) * ConstVecMap<T>(D + r * mb + j0, j1 - j0) /
-              static_cast<T>(keep_prob);
+          VecMap<T>(w.Adrop[l].data() + r * s, cols) = ConstVecMap<T>(row, cols) *
+                                                       ConstVecMap<T>(mask(l) + r * mb, cols) /
+                                                       static_cast<T>(keep_prob);
         }
       }
     }
   }
   {
     StoreRows<T> epi{w.Z.data(), s};
-    combine_fused(net.dims[L], net.dims[L - 1], j0, j1, s, W[L - 1], net.dims[L - 1], 1,
-                  b[L - 1], in[L - 1], epi);
+    combine_fused(net.dims[L], net.dims[L - 1], 0, cols, in_s(L - 1), W[L - 1], net.dims[L - 1], 1,
+                  b[L - 1], in(L - 1), epi);
   }
   T* dZ = w.dZ.data();
   T* next = w.dA.data();
   const long n_last = net.dims[L] * net.dims[L - 1];
-  const T cost = output_fused(net.output, net.dims[L], mb, j0, j1, s, w.Z.data(), Y, dZ,
-                              part + w.offset[L - 1] + n_last);
+  part[offset[L - 1] + n_last + net.dims[L]] =  // after the last gradient
+      output_fused(net.output, net.dims[L], mb - j0, 0, cols, s, w.Z.data(), xs, Y + j0, dZ,
+                   part + offset[L - 1] + n_last);
   for (int l = L - 1; l >= 0; --l) {
     const long n_out = net.dims[l + 1], n_in = net.dims[l];
-    dw_fused(n_out, n_in, j0, j1, s, dZ, in[l], part + w.offset[l]);
+    dw_fused(n_out, n_in, 0, cols, s, dZ, in_s(l), in(l), part + offset[l]);
     if (l == 0) break;
-    HiddenBackward<T> epi{net.hidden, w.A[l - 1].data(), dropout_on ? w.D[l - 1].data() : nullptr,
-                          s, mb, kp, next,
-                          part + w.offset[l - 1] + net.dims[l] * net.dims[l - 1]};
-    combine_fused(n_in, n_out, j0, j1, s, W[l], 1, n_in, static_cast<const T*>(nullptr), dZ, epi);
+    HiddenBackward<T> epi{net.hidden,  w.A[l - 1].data(),
+                          mask(l - 1), s,
+                          mb,          kp,
+                          next,        part + offset[l - 1] + net.dims[l] * net.dims[l - 1]};
+    combine_fused(n_in, n_out, 0, cols, s, W[l], 1, n_in, static_cast<const T*>(nullptr), dZ, epi);
     std::swap(dZ, next);
   }
-  return cost;
 }
+
+// The odd blocks of each step, on a second core for the whole training loop (run_with_helper:
+// the leader runs the loop, the helper serve()s). Each step is published, and its odd blocks are
+// claimed by whichever thread gets there first: the helper as soon as the step is published,
+// the leader once its even blocks are done. So the leader never waits for a helper that starts
+// late, naps (while the leader is in a Python hook) or never starts; it waits only for odd
+// blocks the helper has claimed and is running. Each thread keeps its own columns (blocks
+// moving between cores every step cost more than they save), and the parameters and the
+// blocks' sums cross between the cores once a step each (W1: 0.3 to 0.6 us, against 7 for the
+// step on one core).
+struct StepHelper {
+  alignas(64) std::atomic<std::uint64_t> go{0};       // the last step published (from 1)
+  alignas(64) std::atomic<std::uint64_t> claimed{0};  // the last step whose odd blocks are taken
+  alignas(64) std::atomic<std::uint64_t> done{0};     // the last step the helper ran them for
+  alignas(64) std::atomic<bool> finished{false};      // the loop is over: serve() returns
+  // The published step (written before go, read by whoever claims it).
+  TaskFn fn = nullptr;
+  void* ctx = nullptr;
+  long n_blocks = 0;
+
+  // Leader: fn(ctx, t) for t = 0 .. n_blocks - 1, the odd ones on the helper if it claims them.
+  void run_step(TaskFn f, void* c, long n) {
+    const std::uint64_t k = go.load(std::memory_order_relaxed) + 1;
+    fn = f;
+    ctx = c;
+    n_blocks = n;
+    go.store(k, std::memory_order_release);
+    for (long t = 0; t < n; t += 2) f(c, t);
+    std::uint64_t last = k - 1;
+    if (claimed.compare_exchange_strong(last, k, std::memory_order_acq_rel)) {
+      for (long t = 1; t < n; t += 2) f(c, t);
+    } else {
+      while (done.load(std::memory_order_acquire) != k) cpu_relax();
+    }
+  }
+
+  // Helper: spins between steps (a step of a small network is a few microseconds); after
+  // kIdle without a step it naps kNap at a time, and the leader runs the steps alone meanwhile.
+  void serve() {
+    using Clock = std::chrono::steady_clock;
+    constexpr auto kIdle = std::chrono::microseconds(200), kNap = std::chrono::microseconds(50);
+    std::uint64_t seen = 0;
+    auto last_step = Clock::now();
+    for (long polls = 1; !finished.load(std::memory_order_acquire); ++polls) {
+      const std::uint64_t k = go.load(std::memory_order_acquire);
+      if (k != seen) {
+        seen = k;
+        std::uint64_t last = k - 1;
+        if (claimed.compare_exchange_strong(last, k, std::memory_order_acq_rel)) {
+          for (long t = 1; t < n_blocks; t += 2) fn(ctx, t);
+          done.store(k, std::memory_order_release);
+        }
+        last_step = Clock::now();
+        continue;
+      }
+      cpu_relax();
+      if (polls % 256 == 0 && Clock::now() - last_step > kIdle) std::this_thread::sleep_for(kNap);
+    }
+  }
+};
 
 // One step on the padded batch X (n_x, s), Y (n_y, s) of mb examples: the gradients into grad
 // (W1, b1, W2, ...: dW = (1/mb) dZ A^T + (lambd/mb) W, db = (1/mb) rowsum(dZ)); returns the mean
-// cost (without the L2 term). A big batch is several blocks of columns, run on the thread pool;
-// their sums are added in block order, so the result is the same on any number of threads.
+// cost (without the L2 term). A big batch is several blocks of columns, run on the helper's
+// core (two blocks) or on the thread pool (more); their sums are added in block order, so the
+// result is the same on any number of threads.
 template <class T>
 double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* const* W,
                   const T* const* b, double keep_prob, std::uint64_t seed, std::uint64_t step,
-                  double lambd, FusedWork<T>& w, T* grad) {
+                  double lambd, FusedWork<T>& w, StepHelper& helper, T* grad) {
   const int L = net.L;
   const long s = padded<T>(mb);
-  const bool dropout_on = keep_prob < 1.0;
-  w.in[0] = X;
-  for (int l = 0; dropout_on && l + 1 < L; ++l) {
-    dropout_mask<T>(seed, step, static_cast<std::uint32_t>(l + 1), net.dims[l + 1], mb,
-                    keep_prob, w.D[l].data());
+  for (int l = 0; keep_prob < 1.0 && l + 1 < L; ++l) {
+    dropout_mask<T>(seed, step, static_cast<std::uint32_t>(l + 1), net.dims[l + 1], mb, keep_prob,
+                    w.D[l].data());
   }
-  const long n_blocks = fused_blocks<T>(mb);
+  const long n_blocks = fused_blocks<T>(net, mb);
   struct Ctx {
     const Shape* net;
-    long mb, s;
+    long mb, s, n_blocks;
+    const T* X;
     const T* Y;
     const T* const* W;
     const T* const* b;
     double keep_prob;
     FusedWork<T>* w;
-  } ctx{&net, mb, s, Y, W, b, keep_prob, &w};
+  } ctx{&net, mb, s, n_blocks, X, Y, W, b, keep_prob, &w};
   const auto block = [](void* p, long t) {
     const Ctx& c = *static_cast<const Ctx*>(p);
-    T* part = c.w->part[t].data();
-    part[c.w->n_params] =
-        fused_block<T>(*c.net, c.mb, t * kBlockColumns, std::min(c.s, (t + 1) * kBlockColumns),
-                       c.Y, c.W, c.b, c.keep_prob, *c.w, part);
+    fused_block<T>(*c.net, c.mb, block_start<T>(c.s, c.n_blocks, t),
+                   block_start<T>(c.s, c.n_blocks, t + 1), c.s, c.X, c.Y, c.w->D, c.W, c.b,
+                   c.keep_prob, c.w->offset, c.w->blocks[t]);
   };
   if (n_blocks == 1) {
     block(&ctx, 0);
+  } else if (n_blocks == 2) {
+    helper.run_step(block, &ctx, n_blocks);
   } else {
     parallel_for(n_blocks, block, &ctx);
   }
   const T scale = static_cast<T>(1.0 / static_cast<double>(mb));
   const T l2 = static_cast<T>(lambd / static_cast<double>(mb));
-  T* const total = w.part[0].data();  // the blocks' sums, added in block order
+  T* const total = w.blocks[0].part.data();  // the blocks' sums, added in block order
   for (long t = 1; t < n_blocks; ++t) {
-    const T* p = w.part[t].data();
+    const T* p = w.blocks[t].part.data();
     for (long e = 0; e <= w.n_params; ++e) total[e] += p[e];
   }
   for (int l = 0; l < L; ++l) {
@@ -1181,7 +1285,7 @@ TrainResult train(const TrainArgs<T>& a) {
   Vec<const T*> Aprev(L), Zc(L), Ac(L), Dc(L);
   Vec<T> dZ, dA, col;
   if (fused) {
-    fw.allocate(net, mbs, dropout_on);
+    fw.allocate(net, mbs, a.m % mbs, dropout_on);
   } else {
     for (int l = 0; l < L; ++l) {
       const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * mbs);
@@ -1251,91 +1355,116 @@ TrainResult train(const TrainArgs<T>& a) {
     for (Snapshot<T>& sv : saved) sv.save(np, a.theta, a.v, a.s, t, step);
   }
 
-  for (long epoch = 0; epoch < a.num_epochs; ++epoch) {
-    if (!full_batch) {
-      numpy_permutation(a.shuffle_seed + static_cast<std::uint32_t>(epoch) + 1u, a.m, perm.data());
-    }
-    const T lr = static_cast<T>(a.learning_rates[epoch]);
-    double cost_total = 0.0, cost_step = 0.0;
-    double first_cost = 0.0;  // the cost at the state the epoch started from (first step)
-    for (long start = 0; start < a.m; start += mbs) {
-      const long mb = std::min(mbs, a.m - start);
-      const T* Xp = full_batch && !fused ? a.X : Xb.data();
-      const T* Yp = full_batch && !fused ? a.Y : Yb.data();
+  // The epochs; with two blocks a step, on two cores (see StepHelper).
+  StepHelper helper;
+  const auto epochs = [&] {
+    for (long epoch = 0; epoch < a.num_epochs; ++epoch) {
       if (!full_batch) {
-        const long ds = fused ? padded<T>(mb) : mb;
-        gather_rows_transposed(a.n_x, XT.data(), perm.data() + start, mb, Xb.data(), ds);
-        gather_columns(a.n_y, a.m, a.Y, perm.data() + start, mb, Yb.data(), ds);
+        numpy_permutation(a.shuffle_seed + static_cast<std::uint32_t>(epoch) + 1u, a.m,
+                          perm.data());
       }
-      if (fused) {
-        cost_step = fused_step<T>(net, mb, Xp, Yp, W.data(), b.data(), a.keep_prob,
-                                  a.dropout_seed, step, a.lambd, fw, grad.data());
-      } else {
-        forward_pass<T>(net, mb, Xp, W.data(), b.data(), a.keep_prob,
-                        dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
-                        A.data(), D.data(), Adrop.data(), col.data());
-        // (dZ, col and dA are free until the backward pass.)
-        cost_step = cost_from_logits_with<T>(net.output, net.dims[L], mb, Z[L - 1], Yp,
-                                             dZ.data(), col.data(), dA.data());
-        Aprev[0] = Xp;
-        for (int l = 1; l < L; ++l) Aprev[l] = dropout_on ? Adrop[l - 1] : A[l - 1];
-        backward_pass<T>(net, mb, Yp, W.data(), Aprev.data(), Zc.data(), Ac.data(),
-                         dropout_on ? Dc.data() : nullptr, a.lambd, a.keep_prob, dW.data(),
-                         db.data(), dZ.data(), dA.data());
+      const T lr = static_cast<T>(a.learning_rates[epoch]);
+      double cost_total = 0.0, cost_step = 0.0;
+      double first_cost = 0.0;  // the cost at the state the epoch started from (first step)
+      for (long start = 0; start < a.m; start += mbs) {
+        const long mb = std::min(mbs, a.m - start);
+        const T* Xp = full_batch && !fused ? a.X : Xb.data();
+        const T* Yp = full_batch && !fused ? a.Y : Yb.data();
+        if (!full_batch) {
+          const long ds = fused ? padded<T>(mb) : mb;
+          gather_rows_transposed(a.n_x, XT.data(), perm.data() + start, mb, Xb.data(), ds);
+          gather_columns(a.n_y, a.m, a.Y, perm.data() + start, mb, Yb.data(), ds);
+        }
+        if (fused) {
+          cost_step = fused_step<T>(net, mb, Xp, Yp, W.data(), b.data(), a.keep_prob,
+                                    a.dropout_seed, step, a.lambd, fw, helper, grad.data());
+        } else {
+          forward_pass<T>(net, mb, Xp, W.data(), b.data(), a.keep_prob,
+                          dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
+                          A.data(), D.data(), Adrop.data(), col.data());
+          // (dZ, col and dA are free until the backward pass.)
+          cost_step = cost_from_logits_with<T>(net.output, net.dims[L], mb, Z[L - 1], Yp, dZ.data(),
+                                               col.data(), dA.data());
+          Aprev[0] = Xp;
+          for (int l = 1; l < L; ++l) Aprev[l] = dropout_on ? Adrop[l - 1] : A[l - 1];
+          backward_pass<T>(net, mb, Yp, W.data(), Aprev.data(), Zc.data(), Ac.data(),
+                           dropout_on ? Dc.data() : nullptr, a.lambd, a.keep_prob, dW.data(),
+                           db.data(), dZ.data(), dA.data());
+        }
+        if (a.lambd != 0.0) {
+          double squares = 0.0;
+          for (int l = 0; l < L; ++l) {
+            squares += sum_squares<T>(net.dims[l + 1] * net.dims[l], W[l]);
+          }
+          cost_step += 1.0 / static_cast<double>(mb) * (a.lambd / 2.0) * squares;
+        }
+        if (start == 0) first_cost = cost_step;
+        cost_total += cost_step * static_cast<double>(mb);
+        ++step;
+        T bc1 = T(1), bc2 = T(1);
+        if (a.optimizer == kAdam) {
+          ++t;
+          bc1 = static_cast<T>(1.0 - std::pow(a.beta1, static_cast<double>(t)));
+          bc2 = static_cast<T>(1.0 - std::pow(a.beta2, static_cast<double>(t)));
+        }
+        update_block<T>(a.optimizer, n_params, a.theta, grad.data(), a.v, a.s, nullptr, nullptr, lr,
+                        beta, beta1, beta2, eps, bc1, bc2);
+        if (a.hook != nullptr && Clock::now() - last_hook >= hook_period) {
+          last_hook = Clock::now();
+          if (a.hook(a.hook_ctx, result.epochs_done, last_cost, 0) != 0) {
+            result.status = kStopped;
+            break;
+          }
+        }
       }
-      if (a.lambd != 0.0) {
-        double squares = 0.0;
-        for (int l = 0; l < L; ++l) squares += sum_squares<T>(net.dims[l + 1] * net.dims[l], W[l]);
-        cost_step += 1.0 / static_cast<double>(mb) * (a.lambd / 2.0) * squares;
+      if (result.status == kStopped) break;
+      last_cost = full_batch ? cost_step : cost_total / static_cast<double>(a.m);
+      a.costs[epoch] = last_cost;
+      if (check) {
+        const bool finite = std::isfinite(last_cost) && all_finite(n_params, a.theta) &&
+                            (a.v == nullptr || all_finite(n_params, a.v)) &&
+                            (a.s == nullptr || all_finite(n_params, a.s));
+        if (!finite && result.nonfinite_epoch < 0) result.nonfinite_epoch = epoch;
+        if (!finite && stop_nonfinite) {
+          const int back = std::isfinite(first_cost) ? newest : 1 - newest;
+          saved[back].restore(np, a.theta, a.v, a.s, &t, &step);
+          result.epochs_done = saved_epochs[back];
+          result.status = kDiverged;
+          break;
+        }
+        if (stop_nonfinite) {
+          newest = 1 - newest;
+          saved[newest].save(np, a.theta, a.v, a.s, t, step);
+          saved_epochs[newest] = epoch + 1;
+        }
       }
-      if (start == 0) first_cost = cost_step;
-      cost_total += cost_step * static_cast<double>(mb);
-      ++step;
-      T bc1 = T(1), bc2 = T(1);
-      if (a.optimizer == kAdam) {
-        ++t;
-        bc1 = static_cast<T>(1.0 - std::pow(a.beta1, static_cast<double>(t)));
-        bc2 = static_cast<T>(1.0 - std::pow(a.beta2, static_cast<double>(t)));
-      }
-      update_block<T>(a.optimizer, n_params, a.theta, grad.data(), a.v, a.s, nullptr, nullptr, lr,
-                      beta, beta1, beta2, eps, bc1, bc2);
-      if (a.hook != nullptr && Clock::now() - last_hook >= hook_period) {
+      result.epochs_done = epoch + 1;
+      if (a.hook != nullptr && a.callback_every > 0 && result.epochs_done % a.callback_every == 0) {
         last_hook = Clock::now();
-        if (a.hook(a.hook_ctx, result.epochs_done, last_cost, 0) != 0) {
+        if (a.hook(a.hook_ctx, result.epochs_done, last_cost, 1) != 0) {
           result.status = kStopped;
           break;
         }
       }
     }
-    if (result.status == kStopped) break;
-    last_cost = full_batch ? cost_step : cost_total / static_cast<double>(a.m);
-    a.costs[epoch] = last_cost;
-    if (check) {
-      const bool finite = std::isfinite(last_cost) && all_finite(n_params, a.theta) &&
-                          (a.v == nullptr || all_finite(n_params, a.v)) &&
-                          (a.s == nullptr || all_finite(n_params, a.s));
-      if (!finite && result.nonfinite_epoch < 0) result.nonfinite_epoch = epoch;
-      if (!finite && stop_nonfinite) {
-        const int back = std::isfinite(first_cost) ? newest : 1 - newest;
-        saved[back].restore(np, a.theta, a.v, a.s, &t, &step);
-        result.epochs_done = saved_epochs[back];
-        result.status = kDiverged;
-        break;
-      }
-      if (stop_nonfinite) {
-        newest = 1 - newest;
-        saved[newest].save(np, a.theta, a.v, a.s, t, step);
-        saved_epochs[newest] = epoch + 1;
-      }
-    }
-    result.epochs_done = epoch + 1;
-    if (a.hook != nullptr && a.callback_every > 0 && result.epochs_done % a.callback_every == 0) {
-      last_hook = Clock::now();
-      if (a.hook(a.hook_ctx, result.epochs_done, last_cost, 1) != 0) {
-        result.status = kStopped;
-        break;
-      }
-    }
+  };
+  if (fused && fused_blocks<T>(net, mbs) == 2) {
+    struct Loop {
+      const decltype(epochs)* run;
+      StepHelper* helper;
+    } loop{&epochs, &helper};
+    run_with_helper(
+        [](void* p, long) {
+          const Loop& l = *static_cast<const Loop*>(p);
+          struct Finish {  // exception or not
+            StepHelper* h;
+            ~Finish() { h->finished.store(true, std::memory_order_release); }
+          } finish{l.helper};
+          (*l.run)();
+        },
+        [](void* p, long) { static_cast<const Loop*>(p)->helper->serve(); }, &loop);
+  } else {
+    epochs();
   }
   *a.t = t;
   *a.step = step;

@@ -25,15 +25,16 @@
 #endif
 
 namespace nncore {
-namespace {
 
-inline void cpu_relax() {
+void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
   _mm_pause();
 #elif defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
   asm volatile("yield");
 #endif
 }
+
+namespace {
 
 // Polls done() for up to kSpin; true as soon as it holds, false if the time ran out (the
 // caller then sleeps on a condition variable). Long enough to bridge the gap between two
@@ -54,7 +55,7 @@ bool spin_until(const Done& done) {
 }
 
 // n - 1 workers; the thread that calls run() is the n-th. One job at a time: run() is guarded by
-// `busy`, and a second caller (another Python thread training at the same time) runs its tasks
+// try_claim(), and a second caller (another Python thread training at the same time) runs its tasks
 // inline instead of waiting.
 class Pool {
  public:
@@ -74,13 +75,42 @@ class Pool {
   Pool& operator=(const Pool&) = delete;
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
-  std::mutex busy;
+  // Taken for a whole job (an atomic flag, not a mutex: a training hook may call back into
+  // nncore on the thread that holds it, and then runs its tasks inline).
+  bool try_claim() { return !busy_.exchange(true, std::memory_order_acquire); }
+  void release() { busy_.store(false, std::memory_order_release); }
 
   // The caller waits for its tasks to be done, not for every worker to wake: on a loaded
   // machine a worker may get a core only after the caller has run all the tasks itself.
   // Both sides spin a little before they sleep (see spin_until): a training step of a small
   // network is a few microseconds, less than waking a sleeping thread takes.
   void run(long n_tasks, TaskFn fn, void* ctx) {
+    const std::uint64_t gen = publish(n_tasks, fn, ctx);
+    drain(gen, fn, ctx, n_tasks);
+    wait(n_tasks);
+  }
+
+  // main(ctx, 0) here, fn(ctx, 0) as a one-task job for the workers; then the caller drains
+  // that job too (it runs fn itself if no worker has claimed it yet) and waits for it.
+  void run_beside(TaskFn main, TaskFn fn, void* ctx) {
+    const std::uint64_t gen = publish(1, fn, ctx);
+    std::exception_ptr main_error;
+    try {
+      main(ctx, 0);
+    } catch (...) {
+      main_error = std::current_exception();
+    }
+    drain(gen, fn, ctx, 1);
+    try {
+      wait(1);
+    } catch (...) {
+      if (!main_error) throw;
+    }
+    if (main_error) std::rethrow_exception(main_error);
+  }
+
+ private:
+  std::uint64_t publish(long n_tasks, TaskFn fn, void* ctx) {
     std::uint64_t gen;
     {
       std::lock_guard<std::mutex> lk(m_);
@@ -94,10 +124,11 @@ class Pool {
       generation_.store(gen, std::memory_order_release);
     }
     wake_.notify_all();
-    drain(gen, fn, ctx, n_tasks);
-    const auto all_done = [&] {
-      return done_count_.load(std::memory_order_acquire) == n_tasks;
-    };
+    return gen;
+  }
+
+  void wait(long n_tasks) {
+    const auto all_done = [&] { return done_count_.load(std::memory_order_acquire) == n_tasks; };
     if (!spin_until(all_done)) {
       std::unique_lock<std::mutex> lk(m_);
       done_.wait(lk, all_done);
@@ -106,7 +137,6 @@ class Pool {
     if (error_) std::rethrow_exception(error_);
   }
 
- private:
   // next_ holds (generation << 32) | next task: a worker that wakes late, after its job ended,
   // sees another generation and claims nothing, so a task always runs with its own job's fn/ctx.
   // A job cannot end before every claimed task is done, so fn and ctx stay valid meanwhile.
@@ -154,6 +184,7 @@ class Pool {
     }
   }
 
+  std::atomic<bool> busy_{false};
   std::vector<std::thread> workers_;
   std::mutex m_;
   std::condition_variable wake_, done_;
@@ -228,6 +259,21 @@ int threads_locked() {
   return g_threads;
 }
 
+// The pool when num_threads() > 1 (built or rebuilt for that count), else null.
+std::shared_ptr<Pool> current_pool() {
+  std::lock_guard<std::mutex> lk(g_config);
+  const int n = threads_locked();
+  if (n == 1) return nullptr;
+  register_atfork();
+  if (!g_pool || g_pool->size() != n) g_pool = std::make_shared<Pool>(n);
+  return g_pool;  // kept alive by the caller's copy even if set_num_threads replaces it meanwhile
+}
+
+struct Claim {  // releases the pool at the end of a job, exception or not
+  Pool* pool;
+  ~Claim() { pool->release(); }
+};
+
 }  // namespace
 
 int num_threads() {
@@ -246,23 +292,24 @@ void set_num_threads(int n) {
 
 void parallel_for(long n_tasks, TaskFn fn, void* ctx) {
   std::shared_ptr<Pool> pool;
-  if (n_tasks > 1) {
-    std::lock_guard<std::mutex> lk(g_config);
-    const int n = threads_locked();
-    if (n > 1) {
-      register_atfork();
-      if (!g_pool || g_pool->size() != n) g_pool = std::make_shared<Pool>(n);
-      pool = g_pool;  // kept alive by this copy even if set_num_threads replaces it meanwhile
-    }
-  }
-  if (pool) {
-    std::unique_lock<std::mutex> busy(pool->busy, std::try_to_lock);
-    if (busy.owns_lock()) {
-      pool->run(n_tasks, fn, ctx);
-      return;
-    }
+  if (n_tasks > 1) pool = current_pool();
+  if (pool && pool->try_claim()) {
+    const Claim claim{pool.get()};
+    pool->run(n_tasks, fn, ctx);
+    return;
   }
   for (long t = 0; t < n_tasks; ++t) fn(ctx, t);
+}
+
+bool run_with_helper(TaskFn main, TaskFn helper, void* ctx) {
+  const std::shared_ptr<Pool> pool = current_pool();
+  if (pool && pool->try_claim()) {
+    const Claim claim{pool.get()};
+    pool->run_beside(main, helper, ctx);
+    return true;
+  }
+  main(ctx, 0);
+  return false;
 }
 
 }  // namespace nncore
