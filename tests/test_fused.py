@@ -730,3 +730,50 @@ def test_model_warns_when_w1_overflows_on_the_fused_path(isa, dtype, mini_batch_
             nncore.model(X, Y, [2, 4, 1], initialization=p, learning_rate=lr,
                          mini_batch_size=mini_batch_size, num_epochs=3, optimizer="gd",
                          on_nonfinite="raise")  # fmt: skip
+
+
+# Logits where the sigmoid's exp(-|z|) and log1p need care: 0 and tiny, around
+# asinh(1) = 0.8814 (1 + exp(-|z|) = sqrt(2), where the core's float64 log1p changes its
+# reduction), where float64 and float32 exp(-|z|) leave the normal range (708, 87) and
+# underflow (745, 103), and large.
+SIGMOID_LOGITS = [0.0, 1e-300, 1e-17, 1e-8, 0.5, 0.8813735870195429, 0.8813735870195432, 1.0,
+                  2.5, 17.0, 36.7, 37.0, 87.0, 88.8, 103.9, 200.0, 707.9, 708.1, 709.8, 745.2,
+                  760.0, 1e4]  # fmt: skip
+
+
+def _sigmoid_exact(z: float, y: float) -> tuple[float, float]:
+    """(cost term, dZ, A) of one example to ~40 digits: max(z, 0) - z y + log(1 + exp(-|z|)),
+    sigmoid(z) - y."""
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 80  # z and z * y exactly (a float64 has up to 767 digits, 17 significant)
+        d = decimal.Decimal(z)
+        u = (-abs(d)).exp()
+        # log1p(u): the series where 1 + u would round u's digits away at this precision
+        log1p = u - u * u / 2 + u * u * u / 3 if u < decimal.Decimal("1e-12") else (1 + u).ln()
+        term = max(d, decimal.Decimal(0)) - d * decimal.Decimal(y) + log1p
+        a = 1 / (1 + u) if d >= 0 else u / (1 + u)
+        return float(term), float(a - decimal.Decimal(y)), float(a)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("label", [0.0, 1.0])
+def test_sigmoid_output_is_accurate_at_any_logit(isa, dtype, label):
+    """The fused output layer's cost term and dZ for single examples, against 40-digit decimal
+    arithmetic: the cost within 8 ulp, dZ within 4 ulp of A plus 1 ulp of dZ (A - Y cancels)
+    plus the smallest normal number (exp(-|z|) below it may be flushed to 0)."""
+    eps, tiny = float(np.finfo(dtype).eps), float(np.finfo(dtype).tiny)
+    for z in [s * v for v in SIGMOID_LOGITS for s in (1.0, -1.0)]:
+        z = float(dtype(z))
+        net = nncore.Network.from_parameters(
+            {"W1": np.ones((1, 1), dtype), "b1": np.zeros((1, 1), dtype)}
+        )
+        X = np.array([[z]], dtype)
+        Y = np.array([[label]], dtype)
+        net.fit(X, Y, optimizer="gd", learning_rate=1.0, num_epochs=1)
+        term, dz, a = _sigmoid_exact(z, float(dtype(label)))
+        got_term = float(net.costs[0])
+        got_dz = -float(net.parameters["b1"][0, 0])  # b1 = 0 - 1.0 * dZ / m, m = 1
+        assert abs(got_term - term) <= 8 * eps * abs(term) + tiny, (z, got_term, term)
+        assert abs(got_dz - dz) <= 4 * eps * abs(a) + eps * abs(dz) + tiny, (z, got_dz, dz)

@@ -6,6 +6,9 @@
 // Layout: every matrix is row-major (n_rows, m) like a C-contiguous numpy array, one example per
 // column, so the element-wise passes run along contiguous rows of length m.
 #include <Eigen/Core>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -886,6 +889,84 @@ void dw_fused(long n_out, long n_in, long j0, long j1, long s, const T* dZ, long
   }
 }
 
+// The sigmoid output's exp(-|z|) and log1p of it. Eigen's pexp and plog serve every target but
+// the one most machines run (AVX2 + FMA, float64), where these two are dedicated: exp for
+// arguments <= 0 and log1p on [0, 1] only, with no special cases to handle and one division
+// (Eigen's exp and log each have a rational approximation, and the exp a general ldexp). The
+// output pass of a block of W1 (152 examples) went from 0.91 to 0.50 us. Accuracy, over 16
+// million logits in [-750, 750]: exp within 1.0 ulp (Eigen's 1.7), log1p within 2.0 (Eigen's
+// log and the correction below: 1.5), log1p(exp(-|z|)) within 2.7 (2.4);
+// test_sigmoid_output_is_accurate_at_any_logit checks the cost and dZ against 40 digits.
+template <class T>
+Packet<T> exp_neg_abs(const Packet<T>& z) {
+  return ei::pexp(ei::pnegate(ei::pabs(z)));
+}
+
+// log1p(u) for u = exp(-|z|) in (0, 1], w = 1 + u and r = 1/w.
+template <class T>
+Packet<T> log1p_unit(const Packet<T>& u, const Packet<T>& w, const Packet<T>& r) {
+  // log1p(u) = log(w) + (u - (w - 1)) / w: w - 1 is exact (u <= 1), so u - (w - 1) is the
+  // rounding error of w, and 1/w is r (where w rounds to 1 this is u, exactly).
+  return ei::padd(ei::plog(w), ei::pmul(ei::psub(u, ei::psub(w, ei::pset1<Packet<T>>(T(1)))), r));
+}
+
+#if defined(__AVX2__) && defined(__FMA__) && !defined(EIGEN_VECTORIZE_AVX512)
+// exp(x) for x = -|z| <= 0, to about 1 ulp: x = k ln2 + t with |t| <= ln2/2 (k rounded to
+// nearest by the 1.5 * 2^52 shifter, ln2 in two parts), exp(t) by its Taylor series to t^13
+// (the first term left out is below 4e-18 relative), times 2^k built in the exponent bits
+// (k >= -1022: the product rounds into the subnormals, gradually). Below x = -708.74, where k
+// would be -1023, the result is 0: an absolute error under 1.6e-308 (the smallest normal double
+// is 2.2e-308), where the reference's 1 / (1 + exp(-z)) is 0 too from z < -709.78. NaN stays
+// NaN.
+template <>
+inline Packet<double> exp_neg_abs<double>(const Packet<double>& z) {
+  const __m256d x0 = ei::pnegate(ei::pabs(z)), lowest = _mm256_set1_pd(-708.74);
+  const __m256d x = _mm256_max_pd(lowest, x0);  // NaN stays NaN (max returns its second)
+  const __m256d shifter = _mm256_set1_pd(0x1.8p52);
+  const __m256d kd = _mm256_fmadd_pd(x, _mm256_set1_pd(0x1.71547652b82fep0), shifter);
+  const __m256d k = _mm256_sub_pd(kd, shifter);
+  __m256d t = _mm256_fnmadd_pd(k, _mm256_set1_pd(0x1.62e42fefa39efp-1), x);
+  t = _mm256_fnmadd_pd(k, _mm256_set1_pd(0x1.abc9e3b39803fp-56), t);
+  // 1/n! for n = 13 down to 0.
+  static constexpr double kInvFactorial[] = {
+      1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+      1.0 / 362880.0,     1.0 / 40320.0,     1.0 / 5040.0,      1.0 / 720.0,
+      1.0 / 120.0,        1.0 / 24.0,        1.0 / 6.0,         0.5,
+      1.0,                1.0};
+  __m256d p = _mm256_set1_pd(kInvFactorial[0]);
+  for (int n = 1; n < 14; ++n) p = _mm256_fmadd_pd(p, t, _mm256_set1_pd(kInvFactorial[n]));
+  // kd's low mantissa bits hold 2^51 + k: adding the bias and shifting the sum's low 12 bits
+  // into the exponent field gives the bits of 2^k (k in [-1022, 0]).
+  const __m256i bits =
+      _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(kd), _mm256_set1_epi64x(1023)), 52);
+  const __m256d u = _mm256_mul_pd(p, _mm256_castsi256_pd(bits));
+  return _mm256_andnot_pd(_mm256_cmp_pd(x0, lowest, _CMP_LT_OQ), u);
+}
+
+// log1p(u) for u in [0, 1], to about 1 ulp: with c = 1 where 1 + u > sqrt(2) (else 0),
+// log1p(u) = c ln2 + log((1 + u) / 2^c) = c ln2 + 2 atanh(s), s = (u - c) / (u + 2 + c), |s| <=
+// 0.1716; atanh(s) = s + s^3/3 + ... + s^19/19 (the next term is below 3e-17 relative). u - c
+// and u + 2 + c are exact or within half an ulp.
+template <>
+inline Packet<double> log1p_unit<double>(const Packet<double>& u, const Packet<double>&,
+                                         const Packet<double>&) {
+  const __m256d c =
+      _mm256_and_pd(_mm256_cmp_pd(u, _mm256_set1_pd(0x1.a827999fcef32p-2), _CMP_GT_OQ),
+                    _mm256_set1_pd(1.0));
+  const __m256d s = _mm256_div_pd(_mm256_sub_pd(u, c),
+                                  _mm256_add_pd(_mm256_add_pd(u, _mm256_set1_pd(2.0)), c));
+  const __m256d s2 = _mm256_mul_pd(s, s);
+  // 1/(2n + 1) for n = 9 down to 1.
+  __m256d q = _mm256_set1_pd(1.0 / 19.0);
+  for (int n = 8; n >= 1; --n) q = _mm256_fmadd_pd(q, s2, _mm256_set1_pd(1.0 / (2 * n + 1)));
+  const __m256d two_s = _mm256_add_pd(s, s);
+  // c ln2_hi + (c ln2_lo + (2s + 2s s^2 q)), the small terms first.
+  const __m256d tail = _mm256_fmadd_pd(_mm256_mul_pd(two_s, s2), q, two_s);
+  return _mm256_fmadd_pd(c, _mm256_set1_pd(0x1.62e42fefa39efp-1),
+                         _mm256_fmadd_pd(c, _mm256_set1_pd(0x1.abc9e3b39803fp-56), tail));
+}
+#endif
+
 // NP packets of the output layer from column j of row z, y (see output_fused): dZ into dz,
 // its sum into sum and the cost terms into cost, packet by packet in order of j. The packets'
 // exp, division and log are interleaved: one packet's chain of them is latency-bound (W1's
@@ -903,17 +984,15 @@ inline void output_tile(int output, long m, long j, const T* z_row, const T* y_r
   }
   if (output == kSigmoid) {
     P u[NP], w[NP], r[NP];
-    for (int q = 0; q < NP; ++q) u[q] = ei::pexp(ei::pnegate(ei::pabs(z[q])));
+    for (int q = 0; q < NP; ++q) u[q] = exp_neg_abs<T>(z[q]);
     for (int q = 0; q < NP; ++q) {
       w[q] = ei::padd(one, u[q]);
       r[q] = ei::pdiv(one, w[q]);
       d[q] = ei::psub(ei::pselect(ei::pcmp_le(zero, z[q]), r[q], ei::pmul(u[q], r[q])), y[q]);
     }
     for (int q = 0; q < NP; ++q) {
-      // log1p(u) = log(w) + (u - (w - 1)) / w: w - 1 is exact (u <= 1), so u - (w - 1) is
-      // the rounding error of w, and 1/w is r (where w rounds to 1 this is u, exactly).
-      const P l1p = ei::padd(ei::plog(w[q]), ei::pmul(ei::psub(u[q], ei::psub(w[q], one)), r[q]));
-      c[q] = ei::padd(ei::psub(ei::pmax(z[q], zero), ei::pmul(z[q], y[q])), l1p);
+      c[q] = ei::padd(ei::psub(ei::pmax(z[q], zero), ei::pmul(z[q], y[q])),
+                      log1p_unit<T>(u[q], w[q], r[q]));
     }
   } else {
     const P half = ei::pset1<P>(T(0.5));
