@@ -3,6 +3,7 @@
 // (seed, step, layer, element) and cannot depend on thread count or SIMD target.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #if defined(__AVX2__)
@@ -72,16 +73,17 @@ inline void philox_mulhilo(__m256i a, __m256i mult, __m256i& hi, __m256i& lo) {
   hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
 }
 
-// Elements [0, total rounded down to 32 * kPhiloxRegs); returns where the scalar tail starts.
+// Philox on 8 counters per register for one (seed, step, layer, threshold): pass(e, o) writes
+// mask elements e .. e + kPerPass - 1 (e a multiple of 4) to o[0 .. kPerPass).
 template <class T>
-long dropout_mask_avx2(std::uint64_t seed, std::uint64_t step, std::uint32_t layer, long total,
-                       std::uint64_t thr, T* out) {
-  constexpr long kPerPass = 32 * kPhiloxRegs;  // 8 blocks of 4 words per register
-  const long end = total / kPerPass * kPerPass;
-  if (end == 0) return 0;
-  const __m256i m0 = _mm256_set1_epi64x(0xD2511F53), m1 = _mm256_set1_epi64x(0xCD9E8D57);
-  __m256i rk0[10], rk1[10];
-  {
+struct PhiloxAvx2 {
+  static constexpr long kPerPass = 32 * kPhiloxRegs;  // 8 blocks of 4 words per register
+  __m256i rk0[10], rk1[10], lay, st0, st1, lanes, bias, thr_b, one, m0, m1;
+  bool keep_all;
+
+  PhiloxAvx2(std::uint64_t seed, std::uint64_t step, std::uint32_t layer, std::uint64_t thr) {
+    m0 = _mm256_set1_epi64x(0xD2511F53);
+    m1 = _mm256_set1_epi64x(0xCD9E8D57);
     std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
     for (int round = 0; round < 10; ++round) {
       rk0[round] = _mm256_set1_epi32(static_cast<int>(k0));
@@ -89,18 +91,19 @@ long dropout_mask_avx2(std::uint64_t seed, std::uint64_t step, std::uint32_t lay
       k0 += 0x9E3779B9u;
       k1 += 0xBB67AE85u;
     }
+    lay = _mm256_set1_epi32(static_cast<int>(layer));
+    st0 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(step)));
+    st1 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(step >> 32)));
+    lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    // word < thr as a signed comparison of both sides shifted by 2^31; thr = 2^32 keeps all.
+    keep_all = thr > 0xFFFFFFFFu;
+    bias = _mm256_set1_epi32(static_cast<int>(0x80000000u));
+    thr_b = _mm256_xor_si256(_mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(thr))),
+                             bias);
+    one = _mm256_set1_epi32(1);
   }
-  const __m256i lay = _mm256_set1_epi32(static_cast<int>(layer));
-  const __m256i st0 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(step)));
-  const __m256i st1 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(step >> 32)));
-  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  // word < thr as a signed comparison of both sides shifted by 2^31; thr = 2^32 keeps all.
-  const bool keep_all = thr > 0xFFFFFFFFu;
-  const __m256i bias = _mm256_set1_epi32(static_cast<int>(0x80000000u));
-  const __m256i thr_b =
-      _mm256_xor_si256(_mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(thr))), bias);
-  const __m256i one = _mm256_set1_epi32(1);
-  for (long e = 0; e < end; e += kPerPass) {
+
+  void pass(long e, T* out) const {
     __m256i c0[kPhiloxRegs], c1[kPhiloxRegs], c2[kPhiloxRegs], c3[kPhiloxRegs];
     for (int g = 0; g < kPhiloxRegs; ++g) {
       const std::uint32_t block = static_cast<std::uint32_t>(e / 4) + 8u * static_cast<std::uint32_t>(g);
@@ -126,7 +129,7 @@ long dropout_mask_avx2(std::uint64_t seed, std::uint64_t step, std::uint32_t lay
       const __m256i t2 = _mm256_unpacklo_epi32(c2[g], c3[g]), t3 = _mm256_unpackhi_epi32(c2[g], c3[g]);
       const __m256i u[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
                             _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
-      T* o = out + e + 32 * g;
+      T* o = out + 32 * g;
       for (int k = 0; k < 4; ++k) {
         __m256i keep = one;
         if (!keep_all) {
@@ -145,6 +148,15 @@ long dropout_mask_avx2(std::uint64_t seed, std::uint64_t step, std::uint32_t lay
       }
     }
   }
+};
+
+// Elements [0, total rounded down to a whole pass); returns where the scalar tail starts.
+template <class T>
+long dropout_mask_avx2(std::uint64_t seed, std::uint64_t step, std::uint32_t layer, long total,
+                       std::uint64_t thr, T* out) {
+  const PhiloxAvx2<T> philox(seed, step, layer, thr);
+  const long end = total / philox.kPerPass * philox.kPerPass;
+  for (long e = 0; e < end; e += philox.kPerPass) philox.pass(e, out + e);
   return end;
 }
 #endif
@@ -160,6 +172,37 @@ void dropout_mask(std::uint64_t seed, std::uint64_t step, std::uint32_t layer, l
   begin = dropout_mask_avx2<T>(seed, step, layer, total, thr, out);
 #endif
   dropout_mask_scalar<T>(seed, step, layer, begin, total, thr, out);
+}
+
+// Elements begin .. end - 1 of dropout_mask's numbering, into out[0 .. end - begin): a part of
+// one row, for a block of columns.
+template <class T>
+void dropout_mask_range(std::uint64_t seed, std::uint64_t step, std::uint32_t layer, long begin,
+                        long end, double keep_prob, T* out) {
+  const std::uint64_t thr = keep_threshold(keep_prob);
+#if defined(__AVX2__)
+  const PhiloxAvx2<T> philox(seed, step, layer, thr);
+  for (long e = begin / 4 * 4; e < end; e += philox.kPerPass) {
+    if (e >= begin && e + philox.kPerPass <= end) {
+      philox.pass(e, out + (e - begin));
+    } else {  // a partial pass: through a buffer
+      T words[PhiloxAvx2<T>::kPerPass];
+      philox.pass(e, words);
+      for (long q = std::max(e, begin); q < std::min(e + philox.kPerPass, end); ++q) {
+        out[q - begin] = words[q - e];
+      }
+    }
+  }
+#else
+  const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+  const std::uint32_t s0 = static_cast<std::uint32_t>(step), s1 = static_cast<std::uint32_t>(step >> 32);
+  for (long e = begin / 4 * 4; e < end; e += 4) {
+    const Philox4x32 r = philox4x32_10(static_cast<std::uint32_t>(e / 4), layer, s0, s1, k0, k1);
+    for (long q = std::max(e, begin); q < std::min(e + 4, end); ++q) {
+      out[q - begin] = r.v[q - e] < thr ? T(1) : T(0);
+    }
+  }
+#endif
 }
 
 }  // namespace NNCORE_ISA
