@@ -28,6 +28,22 @@ SCRIPT = {
         print("CHANGED", bool((net.parameters["W1"] != before).any()), flush=True)
         print("T", net.optimizer_state["t"], flush=True)
     """,
+    # A small network on the whole batch: the fused step in two column blocks, the second on
+    # a helper thread (the leader must stop it on the way out).
+    "fit_two_blocks": """
+        net = nncore.Network([2, 10, 5, 1], seed=0)
+        before = net.parameters["W1"].copy()
+        def started(epoch, cost):
+            if epoch == 1:
+                print("STARTED", flush=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            net.fit(X, Y, num_epochs=10**7, mini_batch_size=None, callback=started,
+                    callback_every=1)
+        print("EPOCHS", net.epochs, len(net.costs), flush=True)
+        print("CHANGED", bool((net.parameters["W1"] != before).any()), flush=True)
+        print("T", net.optimizer_state["t"], flush=True)
+    """,
     "model": """
         # print_cost prints "Cost after epoch 0" from inside the core's loop: training has begun
         # (a signal during model()'s argument checks would be a plain KeyboardInterrupt).
@@ -56,7 +72,7 @@ print("WARNED", any(issubclass(w.category, nncore.TrainingInterrupted) for w in 
 """
 
 
-@pytest.mark.parametrize("entry", ["fit", "model"])
+@pytest.mark.parametrize("entry", ["fit", "fit_two_blocks", "model"])
 def test_sigint_stops_training_and_keeps_progress(entry):
     code = PRELUDE + textwrap.dedent(SCRIPT[entry]) + EPILOGUE
     proc = subprocess.Popen(
@@ -88,7 +104,8 @@ def test_sigint_stops_training_and_keeps_progress(entry):
     assert n_costs == epochs
     assert report["CHANGED"] == "True"
     assert report["WARNED"] == "True", err
-    if entry == "fit":
-        assert int(report["T"]) >= epochs  # Adam's step count kept (8 minibatches per epoch)
+    if entry.startswith("fit"):
+        # Adam's step count kept (8 minibatches per epoch; 1 for the whole batch)
+        assert int(report["T"]) >= epochs
     # Generous bound (a loaded machine): the loop checks for signals every 0.05 s.
     assert stopped_after < 10
