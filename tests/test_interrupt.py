@@ -14,36 +14,25 @@ import pytest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
+FIT = """
+    net = nncore.Network({dims}, seed=0)
+    before = net.parameters["W1"].copy()
+    def started(epoch, cost):
+        if epoch == 1:
+            print("STARTED", flush=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net.fit(X, Y, num_epochs=10**7, callback=started, callback_every=1{more})
+    print("EPOCHS", net.epochs, len(net.costs), flush=True)
+    print("CHANGED", bool((net.parameters["W1"] != before).any()), flush=True)
+    print("T", net.optimizer_state["t"], flush=True)
+"""
+
 SCRIPT = {
-    "fit": """
-        net = nncore.Network([2, 64, 64, 1], seed=0)
-        before = net.parameters["W1"].copy()
-        def started(epoch, cost):
-            if epoch == 1:
-                print("STARTED", flush=True)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            net.fit(X, Y, num_epochs=10**7, callback=started, callback_every=1)
-        print("EPOCHS", net.epochs, len(net.costs), flush=True)
-        print("CHANGED", bool((net.parameters["W1"] != before).any()), flush=True)
-        print("T", net.optimizer_state["t"], flush=True)
-    """,
+    "fit": FIT.format(dims=[2, 64, 64, 1], more=""),
     # A small network on the whole batch: the fused step in two column blocks, the second on
-    # a helper thread (the leader must stop it on the way out).
-    "fit_two_blocks": """
-        net = nncore.Network([2, 10, 5, 1], seed=0)
-        before = net.parameters["W1"].copy()
-        def started(epoch, cost):
-            if epoch == 1:
-                print("STARTED", flush=True)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            net.fit(X, Y, num_epochs=10**7, mini_batch_size=None, callback=started,
-                    callback_every=1)
-        print("EPOCHS", net.epochs, len(net.costs), flush=True)
-        print("CHANGED", bool((net.parameters["W1"] != before).any()), flush=True)
-        print("T", net.optimizer_state["t"], flush=True)
-    """,
+    # a helper thread (the training thread must stop it on the way out).
+    "fit_two_blocks": FIT.format(dims=[2, 10, 5, 1], more=", mini_batch_size=None"),
     "model": """
         # print_cost prints "Cost after epoch 0" from inside the core's loop: training has begun
         # (a signal during model()'s argument checks would be a plain KeyboardInterrupt).
