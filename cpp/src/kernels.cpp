@@ -1084,7 +1084,7 @@ struct FusedBlock {
 };
 
 // The buffers of the fused step for batches of mbs examples (and a last one of mb_last, if not
-// 0): the blocks', and the batch's dropout masks.
+// 0): the blocks', and the arguments of the current step.
 template <class T>
 struct FusedWork {
   // The current step's arguments, read by every block (on the helper's core too): rewritten
@@ -1117,8 +1117,9 @@ struct FusedWork {
       for (const long mb : {mbs, mb_last}) {
         const long s = padded<T>(mb), n = fused_blocks<T>(net, mb);
         const long t_ = static_cast<long>(t);
-        if (mb > 0 && t_ < n)
+        if (mb > 0 && t_ < n) {
           w.s = std::max(w.s, block_start<T>(s, n, t_ + 1) - block_start<T>(s, n, t_));
+        }
       }
       w.A.resize(static_cast<std::size_t>(L));
       w.Adrop.resize(w.A.size());
@@ -1149,15 +1150,14 @@ struct FusedWork {
 };
 
 // Columns j0..j1 (whole lines) of a step on the padded batch X, Y (rows xs apart) of mb
-// examples, with the parameters theta (W1, b1, W2, ...) and, with dropout, the masks of Philox
-// (seed, step) for these columns (the numbering of dropout_mask on (n_l, mb)): the unscaled
-// gradient sums of these columns, then the sum of their cost terms, into w.part.
+// examples, with the n_params parameters theta (W1, b1, W2, ...) and, with dropout, the masks
+// of Philox (seed, step) for these columns (the numbering of dropout_mask on (n_l, mb)): the
+// unscaled gradient sums of these columns, then the sum of their cost terms, into w.part.
 template <class T>
 void fused_block(const Shape& net, long mb, long j0, long j1, long xs, const T* X, const T* Y,
                  const T* theta, double keep_prob, std::uint64_t seed, std::uint64_t step,
-                 const Vec<long>& offset, FusedBlock<T>& w) {
+                 const Vec<long>& offset, long n_params, FusedBlock<T>& w) {
   const int L = net.L;
-  const long n_params = offset[L - 1] + net.dims[L] * (net.dims[L - 1] + 1);
   std::copy(theta, theta + n_params, w.theta.data());
   const T* const* W = w.W.data();
   const T* const* b = w.b.data();
@@ -1279,11 +1279,11 @@ struct StepHelper {
   }
 };
 
-// One step on the padded batch X (n_x, s), Y (n_y, s) of mb examples with the parameters theta: the
-// gradients into grad (W1, b1, W2, ...: dW = (1/mb) dZ A^T + (lambd/mb) W, db = (1/mb) rowsum(dZ));
-// returns the mean cost (without the L2 term). A big batch is several blocks of columns, run on the
-// helper's core (two blocks) or on the thread pool (more); their sums are added in block order, so
-// the result is the same on any number of threads.
+// One step on the padded batch X (n_x, s), Y (n_y, s) of mb examples with the parameters theta:
+// the gradients into grad (W1, b1, W2, ...: dW = (1/mb) dZ A^T + (lambd/mb) W, db = (1/mb)
+// rowsum(dZ)); returns the mean cost (without the L2 term). A big batch is several blocks of
+// columns, run on the helper's core (two blocks) or on the thread pool (more); their sums are
+// added in block order, so the result is the same on any number of threads.
 template <class T>
 double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* theta,
                   double keep_prob, std::uint64_t seed, std::uint64_t step, double lambd,
@@ -1312,7 +1312,7 @@ double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* th
     const typename FusedWork<T>::Step& c = w.step;
     fused_block<T>(*c.net, c.mb, block_start<T>(c.s, c.n_blocks, t),
                    block_start<T>(c.s, c.n_blocks, t + 1), c.s, c.X, c.Y, c.theta, c.keep_prob,
-                   c.seed, c.step, w.offset, w.blocks[t]);
+                   c.seed, c.step, w.offset, w.n_params, w.blocks[t]);
   };
   if (n_blocks == 1) {
     block(&w, 0);
@@ -1328,12 +1328,10 @@ double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* th
     const T* p = w.blocks[t].part.data();
     for (long e = 0; e <= w.n_params; ++e) total[e] += p[e];
   }
-  for (int l = 0; l < L; ++l) {
-    const long n_w = net.dims[l + 1] * net.dims[l], end = w.offset[l] + n_w + net.dims[l + 1];
-    for (long e = w.offset[l]; e < end; ++e) grad[e] = scale * total[e];
-    if (l2 != T(0)) {
-      for (long e = 0; e < n_w; ++e) grad[w.offset[l] + e] += l2 * theta[w.offset[l] + e];
-    }
+  for (long e = 0; e < w.n_params; ++e) grad[e] = scale * total[e];
+  for (int l = 0; l2 != T(0) && l < L; ++l) {  // the weights, not the biases
+    const long n_w = net.dims[l + 1] * net.dims[l];
+    for (long e = w.offset[l]; e < w.offset[l] + n_w; ++e) grad[e] += l2 * theta[e];
   }
   const T cost = total[w.n_params];
   return static_cast<double>(cost) / static_cast<double>(mb);

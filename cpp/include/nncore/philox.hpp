@@ -47,15 +47,17 @@ inline std::uint64_t keep_threshold(double keep_prob) {
 
 // Mask of an (n, m) row-major activation: element e = i*m + j is kept when word e % 4 of
 // Philox(counter = (e / 4, layer, step_lo, step_hi), key = seed) is below the threshold.
+// Elements begin .. end - 1 of it, into out[0 .. end - begin).
 template <class T>
 void dropout_mask_scalar(std::uint64_t seed, std::uint64_t step, std::uint32_t layer, long begin,
-                         long total, std::uint64_t thr, T* out) {
+                         long end, std::uint64_t thr, T* out) {
   const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
   const std::uint32_t s0 = static_cast<std::uint32_t>(step), s1 = static_cast<std::uint32_t>(step >> 32);
-  for (long e = begin; e < total; e += 4) {
+  for (long e = begin / 4 * 4; e < end; e += 4) {
     const Philox4x32 r = philox4x32_10(static_cast<std::uint32_t>(e / 4), layer, s0, s1, k0, k1);
-    const long len = total - e < 4 ? total - e : 4;
-    for (long q = 0; q < len; ++q) out[e + q] = r.v[q] < thr ? T(1) : T(0);
+    for (long q = std::max(e, begin); q < std::min(e + 4, end); ++q) {
+      out[q - begin] = r.v[q - e] < thr ? T(1) : T(0);
+    }
   }
 }
 
@@ -171,7 +173,7 @@ void dropout_mask(std::uint64_t seed, std::uint64_t step, std::uint32_t layer, l
 #if defined(__AVX2__)
   begin = dropout_mask_avx2<T>(seed, step, layer, total, thr, out);
 #endif
-  dropout_mask_scalar<T>(seed, step, layer, begin, total, thr, out);
+  dropout_mask_scalar<T>(seed, step, layer, begin, total, thr, out + begin);
 }
 
 // Elements begin .. end - 1 of dropout_mask's numbering, into out[0 .. end - begin): a part of
@@ -194,14 +196,7 @@ void dropout_mask_range(std::uint64_t seed, std::uint64_t step, std::uint32_t la
     }
   }
 #else
-  const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
-  const std::uint32_t s0 = static_cast<std::uint32_t>(step), s1 = static_cast<std::uint32_t>(step >> 32);
-  for (long e = begin / 4 * 4; e < end; e += 4) {
-    const Philox4x32 r = philox4x32_10(static_cast<std::uint32_t>(e / 4), layer, s0, s1, k0, k1);
-    for (long q = std::max(e, begin); q < std::min(e + 4, end); ++q) {
-      out[q - begin] = r.v[q - e] < thr ? T(1) : T(0);
-    }
-  }
+  dropout_mask_scalar<T>(seed, step, layer, begin, end, thr, out);
 #endif
 }
 
