@@ -1,9 +1,9 @@
 """W1 (circles, [2, 10, 5, 1], full batch, 15000 iterations) on the core with two threads and
 with one, alternately, and the reference once: every run's time and the ratios.
 
-Two threads split each step of W1 in two blocks of columns, the second on another core. On a
-shared VM what that exchange costs changes with where the host runs the vCPUs, so a single
-timing can mislead: this prints every run.
+Two threads split each step of W1 in two blocks of columns, the second on another core, and
+the step waits for the slower block. On a shared VM the host sometimes runs one vCPU slower
+than the other, for minutes, so a single timing can mislead: this prints every run.
 
     python benchmarks/threads_w1.py [--rounds 12] [--no-reference]
 """

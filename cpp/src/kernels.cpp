@@ -1225,8 +1225,10 @@ void fused_block(const Shape& net, long mb, long j0, long j1, long xs, const T* 
 // blocks the helper has claimed and is running. Each thread keeps its own columns (blocks
 // moving between cores every step cost more than they save), and the parameters and the
 // blocks' sums cross between the cores once a step each: W1 at 3.6 us a step on two cores,
-// against 3.1 us for one of its blocks alone and 7.2 us for the step on one core (when the
-// host places the two vCPUs far apart, 5 us).
+// against 3.1 us for one of its blocks alone and 7.2 us for the step on one core (5 us when
+// the host runs one vCPU slower than the other: the step waits for the slower half). Taking
+// the optimizer step on both cores, so that only the sums cross, was tried: within 1%
+// (BENCHMARKS.md, 2026-11-26).
 struct StepHelper {
   // Written by the leader (the job, then go), read by the helper: one cache line.
   alignas(64) std::atomic<std::uint64_t> go{0};  // the last step published (from 1)
