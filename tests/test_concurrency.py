@@ -59,15 +59,23 @@ CONFIGS = [
 ]  # fmt: skip
 
 
-def _train(config, epochs=300):
-    """Fit one configuration; returns everything the run produced, as exact bytes."""
+def _train(config, epochs=300, meet=None):
+    """Fit one configuration; returns everything the run produced, as exact bytes. With
+    ``meet`` (a barrier), the callback of the first epoch waits there: every thread is then
+    inside its fit at once, however short the trainings."""
+
+    def callback(epoch, cost):
+        if epoch == 1:
+            meet.wait()
+
     X, Y = _problem(config["dims"][0], config["dims"][-1], 400, config["output"],
                     config["seed"])  # fmt: skip
     net = nncore.Network(config["dims"], config["hidden"], config["output"],
                          dtype=config["dtype"], seed=config["seed"])  # fmt: skip
     net.fit(X, Y, optimizer=config["optimizer"], learning_rate=0.003, num_epochs=epochs,
             mini_batch_size=config["mini_batch_size"], keep_prob=0.8, lambd=0.1,
-            decay="schedule_lr_decay")  # fmt: skip
+            decay="schedule_lr_decay", callback=None if meet is None else callback,
+            callback_every=1)  # fmt: skip
     return _digest(net)
 
 
@@ -101,8 +109,11 @@ def _in_threads(fn, args):
 
 def test_threads_train_bitwise_like_one_after_another():
     sequential = [_train(c) for c in CONFIGS]
-    concurrent, spans = _in_threads(_train, CONFIGS)
-    # All eight were inside fit at the same moment, so this did test parallel training.
+    meet = threading.Barrier(len(CONFIGS), timeout=TIMEOUT)
+    concurrent, spans = _in_threads(lambda c: _train(c, meet=meet), CONFIGS)
+    # All eight were inside fit at the same moment (they met in their first callbacks), so
+    # this did test parallel training. (Timing alone did not ensure it: with faster training,
+    # one thread finished before the last one started.)
     assert max(s for s, _ in spans) < min(e for _, e in spans)
     for config, one, other in zip(CONFIGS, sequential, concurrent):
         assert one == other, config
