@@ -946,25 +946,16 @@ void dw_fused(long n_out, long n_in, long j0, long j1, long s, const T* dZ, long
   }
 }
 
-// The sigmoid output's exp(-|z|) and log1p of it. Eigen's pexp and plog serve every target but
-// the one most machines run (AVX2 + FMA, float64), where these two are dedicated: exp for
-// arguments <= 0 and log1p on [0, 1] only, with no special cases to handle and one division
-// (Eigen's exp and log each have a rational approximation, and the exp a general ldexp). The
-// output pass of a block of W1 (152 examples) went from 0.91 to 0.50 us. Accuracy, over 16
-// million logits in [-750, 750]: exp within 1.0 ulp (Eigen's 1.7), log1p within 2.0 (Eigen's
-// log and the correction below: 1.5), log1p(exp(-|z|)) within 2.7 (2.4);
-// test_sigmoid_output_is_accurate_at_any_logit checks the cost and dZ against 40 digits.
+// The sigmoid output's exp(-|z|). Eigen's pexp serves every target but the one most machines
+// run (AVX2 + FMA, float64), where it is dedicated: for arguments <= 0 only, with no special
+// cases to handle (Eigen's has a rational approximation and a general ldexp). With the log1p
+// that went with it (since replaced by the products below), the output pass of a block of W1
+// (152 examples) went from 0.91 to 0.50 us. Accuracy, over 16 million logits in [-750, 750]:
+// within 1.0 ulp (Eigen's 1.7); test_sigmoid_output_is_accurate_at_any_logit checks the cost
+// and dZ against 40 digits.
 template <class T>
 Packet<T> exp_neg_abs(const Packet<T>& z) {
   return ei::pexp(ei::pnegate(ei::pabs(z)));
-}
-
-// log1p(u) for u = exp(-|z|) in (0, 1], w = 1 + u and r = 1/w.
-template <class T>
-Packet<T> log1p_unit(const Packet<T>& u, const Packet<T>& w, const Packet<T>& r) {
-  // log1p(u) = log(w) + (u - (w - 1)) / w: w - 1 is exact (u <= 1), so u - (w - 1) is the
-  // rounding error of w, and 1/w is r (where w rounds to 1 this is u, exactly).
-  return ei::padd(ei::plog(w), ei::pmul(ei::psub(u, ei::psub(w, ei::pset1<Packet<T>>(T(1)))), r));
 }
 
 #if defined(__AVX2__) && defined(__FMA__) && !defined(EIGEN_VECTORIZE_AVX512)
@@ -999,61 +990,68 @@ inline Packet<double> exp_neg_abs<double>(const Packet<double>& z) {
   const __m256d u = _mm256_mul_pd(p, _mm256_castsi256_pd(bits));
   return _mm256_andnot_pd(_mm256_cmp_pd(x0, lowest, _CMP_LT_OQ), u);
 }
-
-// log1p(u) for u in [0, 1], to about 1 ulp: with c = 1 where 1 + u > sqrt(2) (else 0),
-// log1p(u) = c ln2 + log((1 + u) / 2^c) = c ln2 + 2 atanh(s), s = (u - c) / (u + 2 + c), |s| <=
-// 0.1716; atanh(s) = s + s^3/3 + ... + s^19/19 (the next term is below 3e-17 relative). u - c
-// and u + 2 + c are exact or within half an ulp.
-template <>
-inline Packet<double> log1p_unit<double>(const Packet<double>& u, const Packet<double>&,
-                                         const Packet<double>&) {
-  const __m256d c =
-      _mm256_and_pd(_mm256_cmp_pd(u, _mm256_set1_pd(0x1.a827999fcef32p-2), _CMP_GT_OQ),
-                    _mm256_set1_pd(1.0));
-  const __m256d s = _mm256_div_pd(_mm256_sub_pd(u, c),
-                                  _mm256_add_pd(_mm256_add_pd(u, _mm256_set1_pd(2.0)), c));
-  const __m256d s2 = _mm256_mul_pd(s, s);
-  // 1/(2n + 1) for n = 9 down to 1.
-  __m256d q = _mm256_set1_pd(1.0 / 19.0);
-  for (int n = 8; n >= 1; --n) q = _mm256_fmadd_pd(q, s2, _mm256_set1_pd(1.0 / (2 * n + 1)));
-  const __m256d two_s = _mm256_add_pd(s, s);
-  // c ln2_hi + (c ln2_lo + (2s + 2s s^2 q)), the small terms first.
-  const __m256d tail = _mm256_fmadd_pd(_mm256_mul_pd(two_s, s2), q, two_s);
-  return _mm256_fmadd_pd(c, _mm256_set1_pd(0x1.62e42fefa39efp-1),
-                         _mm256_fmadd_pd(c, _mm256_set1_pd(0x1.abc9e3b39803fp-56), tail));
-}
 #endif
 
+// The sigmoid cost's log1p(exp(-|z|)) terms are not taken one by one: their sum over a row is
+// the log of a product, sum_j log1p(u_j) = log1p(prod_j (1 + u_j) - 1). Accumulators keep
+// p = prod (1 + u) - 1 as p <- p + u + p u (fma(p, u, p + u): every term is >= 0, so each
+// factor adds at most two roundings relative to p, three without FMA; tiny u keep their full
+// precision, where 1 + u would round them away), and each row ends with one log1p of their
+// combination. Over n factors the relative error of p is at most 3n roundings, and so is that
+// of log1p(p) (as p / ((1 + p) log1p(p)) <= 1): the order of the rounding of a sum of n terms.
+// A row of a block has at most kBlockColumns factors, so 1 + p <= 2^512: no overflow in
+// float64, and float32 lanes (at most 2^35 each) are combined in float64. Against one log1p
+// per packet (nncore's own, 2 ulp, with a division), W1's step on one core went from 5.74 to
+// 5.42 us (minimum of 6 alternated runs, C++ harness, 2026-11-26).
+template <class T>
+double log1p_products(const Packet<T>* lp) {  // lp[0..4)
+  constexpr long W = kWidth<T>;
+  const auto mul = [](const auto& a, const auto& b) {  // (1 + a)(1 + b) - 1
+    return ei::pmadd(a, b, ei::padd(a, b));
+  };
+  T lanes[4 * W];
+  long n = 4 * W;
+  if constexpr (std::is_same_v<T, double>) {
+    ei::pstoreu(lanes, mul(mul(lp[0], lp[1]), mul(lp[2], lp[3])));
+    n = W;
+  } else {
+    for (int q = 0; q < 4; ++q) ei::pstoreu(lanes + q * W, lp[q]);
+  }
+  double p = 0.0;
+  for (long e = 0; e < n; ++e) {
+    const double x = static_cast<double>(lanes[e]);
+    p = (p + x) + p * x;  // (not std::fma: a library call on targets without FMA)
+  }
+  return std::log1p(p);
+}
+
 // NP packets of the output layer from column j of row z, y (see output_fused): dZ into dz,
-// its sum into sum and the cost terms into cost, packet by packet in order of j. The packets'
-// exp, division and log are interleaved: one packet's chain of them is latency-bound (W1's
-// output pass took 2.5 us a step one packet at a time, a third of the step).
+// its sum into sum, the cost terms into cost (for the sigmoid: max(z, 0) - z y, and the
+// products of 1 + exp(-|z|) into lp[q], see log1p_products), packet by packet in order of j.
+// The packets' exp and division are interleaved: one packet's chain of them is latency-bound
+// (W1's output pass took 2.5 us a step one packet at a time, a third of the step).
 template <class T, int NP>
 inline void output_tile(int output, long m, long j, const T* z_row, const T* y_row, T* dz_row,
-                        Packet<T>& sum, Packet<T>& cost) {
+                        Packet<T>& sum, Packet<T>& cost, Packet<T>* lp) {
   using P = Packet<T>;
   constexpr long W = kWidth<T>;
   const P zero = ei::pset1<P>(T(0)), one = ei::pset1<P>(T(1));
-  P z[NP], y[NP], d[NP], c[NP];
+  P z[NP], y[NP], d[NP], c[NP], u[NP];
   for (int q = 0; q < NP; ++q) {
     z[q] = ei::ploadu<P>(z_row + j + q * W);
     y[q] = ei::ploadu<P>(y_row + j + q * W);
   }
   if (output == kSigmoid) {
-    P u[NP], w[NP], r[NP];
     for (int q = 0; q < NP; ++q) u[q] = exp_neg_abs<T>(z[q]);
     for (int q = 0; q < NP; ++q) {
-      w[q] = ei::padd(one, u[q]);
-      r[q] = ei::pdiv(one, w[q]);
-      d[q] = ei::psub(ei::pselect(ei::pcmp_le(zero, z[q]), r[q], ei::pmul(u[q], r[q])), y[q]);
-    }
-    for (int q = 0; q < NP; ++q) {
-      c[q] = ei::padd(ei::psub(ei::pmax(z[q], zero), ei::pmul(z[q], y[q])),
-                      log1p_unit<T>(u[q], w[q], r[q]));
+      const P r = ei::pdiv(one, ei::padd(one, u[q]));
+      d[q] = ei::psub(ei::pselect(ei::pcmp_le(zero, z[q]), r, ei::pmul(u[q], r)), y[q]);
+      c[q] = ei::psub(ei::pmax(z[q], zero), ei::pmul(z[q], y[q]));
     }
   } else {
     const P half = ei::pset1<P>(T(0.5));
     for (int q = 0; q < NP; ++q) {
+      u[q] = zero;  // (unused)
       d[q] = ei::psub(z[q], y[q]);
       c[q] = ei::pmul(ei::pmul(half, d[q]), d[q]);
     }
@@ -1064,7 +1062,9 @@ inline void output_tile(int output, long m, long j, const T* z_row, const T* y_r
       const P keep = ei::pcmp_lt(ei::plset<P>(T(0)), ei::pset1<P>(static_cast<T>(m - jq)));
       d[q] = ei::pand(d[q], keep);
       c[q] = ei::pand(c[q], keep);
+      if (output == kSigmoid) u[q] = ei::pand(u[q], keep);
     }
+    if (output == kSigmoid) lp[q] = ei::pmadd(lp[q], u[q], ei::padd(lp[q], u[q]));
     ei::pstoreu(dz_row + jq, d[q]);
     sum = ei::padd(sum, d[q]);
     cost = ei::padd(cost, c[q]);
@@ -1073,25 +1073,28 @@ inline void output_tile(int output, long m, long j, const T* z_row, const T* y_r
 
 // The output layer from its Z (n rows s apart; Y's rows ys apart), columns j0..j1: dZ = A - Y
 // with A = sigmoid(Z) or Z, zero in the columns from m on (padding); db = the row sums of dZ.
-// Returns the sum of the cost terms (the same stable terms as cost_from_logits_with). The sigmoid
-// and its cost share one exp and one division: u = exp(-|z|), w = 1 + u, r = 1/w; A = r for z >= 0
-// and u r below.
+// Returns the sum of the cost terms (the same stable terms as cost_from_logits_with; for the
+// sigmoid, the sum of max(z, 0) - z y plus each row's log1p_products). The sigmoid and dZ share
+// one exp and one division: u = exp(-|z|), r = 1/(1 + u); A = r for z >= 0 and u r below.
 template <class T>
 T output_fused(int output, long n, long m, long j0, long j1, long s, const T* Z, long ys,
                const T* Y, T* dZ, T* db) {
   using P = Packet<T>;
   constexpr long W = kWidth<T>;
   P cost = ei::pset1<P>(T(0));
+  double logs = 0.0;
   for (long i = 0; i < n; ++i) {
     P sum = ei::pset1<P>(T(0));
+    P lp[4] = {sum, sum, sum, sum};
     const T *z = Z + i * s, *y = Y + i * ys;
     T* dz = dZ + i * s;
     long j = j0;
-    for (; j + 4 * W <= j1; j += 4 * W) output_tile<T, 4>(output, m, j, z, y, dz, sum, cost);
-    for (; j < j1; j += W) output_tile<T, 1>(output, m, j, z, y, dz, sum, cost);
+    for (; j + 4 * W <= j1; j += 4 * W) output_tile<T, 4>(output, m, j, z, y, dz, sum, cost, lp);
+    for (; j < j1; j += W) output_tile<T, 1>(output, m, j, z, y, dz, sum, cost, lp);
     db[i] = hsum<T>(sum);
+    if (output == kSigmoid) logs += log1p_products<T>(lp);
   }
-  return hsum<T>(cost);
+  return hsum<T>(cost) + static_cast<T>(logs);
 }
 
 // A step runs in blocks of columns (examples), cut at cache lines (no two blocks write one):
