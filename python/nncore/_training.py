@@ -451,7 +451,7 @@ def model(
         rates=rates, dropout_seed=0, callback=printer if print_cost else None,
         on_nonfinite=on_nonfinite,
     )  # fmt: skip
-    parameters, cost_list = unflatten(theta, dims), [float(c) for c in costs]
+    parameters, cost_list = unflatten(theta, dims), costs.tolist()  # (float64: Python floats)
     if diverged is not None and on_nonfinite == "raise":
         raise diverged_error(*diverged, parameters, cost_list)
     return parameters, cost_list
