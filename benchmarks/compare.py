@@ -472,11 +472,11 @@ def cell(t: Timing | None, which: str) -> str:
     return mark + fmt_seconds(getattr(t, which))
 
 
-def ratio(a: Timing | None, b: Timing | None) -> str:
+def ratio(a: Timing | None, b: Timing | None, which: str = "best") -> str:
     if a is None or b is None:
         return ""
     mark = "~" if a.scale != 1 else ""
-    return f"{mark}{a.best / b.best:.1f}x"
+    return f"{mark}{getattr(a, which) / getattr(b, which):.1f}x"
 
 
 def table(results: dict, engines: list, which: str) -> str:
@@ -489,12 +489,13 @@ def table(results: dict, engines: list, which: str) -> str:
         row = results[wl.key]
         mine = row.get("nncore")
         peers = [row[p] for p in ("torch", "jax") if row.get(p) is not None]
-        best_peer = min(peers, key=lambda t: t.best) if peers else None
-        met = "" if mine is None else ("met" if mine.best <= wl.target else "NOT met")
+        # Every column of a table is of one statistic (best or median), the ratios too.
+        best_peer = min(peers, key=lambda t: getattr(t, which)) if peers else None
+        met = "" if mine is None else ("met" if getattr(mine, which) <= wl.target else "NOT met")
         label = wl.label + (" †" if wl.output == "softmax" and "reference" in engines else "")
         cells = [label, *(cell(row.get(e), which) for e in engines)]
         cells += [f"<= {wl.target:g}", met]
-        cells += [ratio(row.get("reference"), mine), ratio(best_peer, mine)]
+        cells += [ratio(row.get("reference"), mine, which), ratio(best_peer, mine, which)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -623,8 +624,9 @@ def main(argv=None) -> int:
     print("\n## Median of", args.repeat, "\n")
     print(table(results, engines, "median"))
     print(
-        "\nRatios: best time of the reference / of the faster peer, divided by nncore's "
-        "(> 1: nncore is faster). Target met when nncore's best <= target."
+        "\nRatios: the reference's / the faster peer's time divided by nncore's, each table of "
+        "its own statistic (best, median; > 1: nncore is faster). Target met when nncore's "
+        "time <= target."
     )
     if "reference" in engines and any(wl.output == "softmax" for wl in workloads):
         print(
