@@ -1338,8 +1338,8 @@ void fused_block(const Shape& net, long mb, long j0, long j1, long xs, const T* 
 // late, naps (while the leader is in a Python hook) or never starts; it waits only for odd
 // blocks the helper has claimed and is running. Each thread keeps its own columns (blocks
 // moving between cores every step cost more than they save), and the parameters and the
-// blocks' sums cross between the cores once a step each: W1 at 3.6 us a step on two cores,
-// against 3.1 us for one of its blocks alone and 7.2 us for the step on one core (5 us when
+// blocks' sums cross between the cores once a step each: W1 at 3.1 us a step on two cores,
+// against 2.8 us for its first block alone and 5.4 us for the step on one core (4-5 us when
 // the host runs one vCPU slower than the other: the step waits for the slower half). Taking
 // the optimizer step on both cores, so that only the sums cross, was tried: within 1%
 // (BENCHMARKS.md, 2026-11-26).
