@@ -838,6 +838,38 @@ struct ReluForward {
   void end_row(long) {}
 };
 
+// A ReLU layer of two inputs without dropout (the course's first layers), NP packets of columns
+// at a time: the inputs loaded once for all the rows (combine_fused loads them again for every
+// row). The same terms in the same order as combine_fused (bitwise the same).
+template <class T, int NP>
+inline void relu_depth2_tile(long n_out, const T* W, const T* b, const T* in, long is, T* A,
+                             long s, long j) {
+  using P = Packet<T>;
+  constexpr long Wd = kWidth<T>;
+  P x0[NP], x1[NP];
+  for (int q = 0; q < NP; ++q) {
+    x0[q] = ei::ploadu<P>(in + j + q * Wd);
+    x1[q] = ei::ploadu<P>(in + is + j + q * Wd);
+  }
+  for (long r = 0; r < n_out; ++r) {
+    const P w0 = ei::pset1<P>(W[2 * r]), w1 = ei::pset1<P>(W[2 * r + 1]);
+    const P b0 = ei::pset1<P>(b[r]);
+    for (int q = 0; q < NP; ++q) {
+      const P z = ei::pmadd(w1, x1[q], ei::pmadd(w0, x0[q], b0));
+      ei::pstoreu(A + r * s + j + q * Wd, relu<T>(z));
+    }
+  }
+}
+
+template <class T>
+void relu_depth2(long n_out, const T* W, const T* b, const T* in, long is, T* A, long s,
+                 long cols) {
+  constexpr long Wd = kWidth<T>;
+  long j = 0;
+  for (; j + 4 * Wd <= cols; j += 4 * Wd) relu_depth2_tile<T, 4>(n_out, W, b, in, is, A, s, j);
+  for (; j < cols; j += Wd) relu_depth2_tile<T, 1>(n_out, W, b, in, is, A, s, j);
+}
+
 // Backward epilogue of hidden layer l: dA (the product) -> dA * D / keep_prob -> dZ = dA * g'(.)
 // from A (ReLU: A > 0; tanh: 1 - A^2); db = the row sums of dZ (unscaled, over these columns).
 template <class T>
@@ -1286,7 +1318,9 @@ void fused_block(const Shape& net, long mb, long j0, long j1, long xs, const T* 
   for (int l = 0; l + 1 < L; ++l) {
     const long n_out = net.dims[l + 1], n_in = net.dims[l];
     T* a = w.A[l].data();
-    if (net.hidden == kRelu) {
+    if (net.hidden == kRelu && n_in == 2 && !dropout_on) {
+      relu_depth2(n_out, W[l], b[l], in(l), in_s(l), a, s, cols);
+    } else if (net.hidden == kRelu) {
       ReluForward<T> epi{a, mask(l), w.Adrop[l].data(), s, s, kp};
       combine_fused(n_out, n_in, 0, cols, in_s(l), W[l], n_in, 1, b[l], in(l), epi);
     } else {
