@@ -472,7 +472,7 @@ def cell(t: Timing | None, which: str) -> str:
     return mark + fmt_seconds(getattr(t, which))
 
 
-def ratio(a: Timing | None, b: Timing | None, which: str = "best") -> str:
+def ratio(a: Timing | None, b: Timing | None, which: str) -> str:
     if a is None or b is None:
         return ""
     mark = "~" if a.scale != 1 else ""

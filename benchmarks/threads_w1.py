@@ -6,7 +6,8 @@ the step waits for the slower block. On a shared VM the host sometimes runs one 
 than the other, for minutes, so a single timing can mislead: this prints every run.
 
 Each round times the reference too, and each nncore run is compared with its own round's
-reference run (the slow periods last minutes: a round's runs see the same machine).
+reference run (a round takes a few seconds, the host's slow periods tens of seconds or more:
+a round's runs see the same machine).
 
     python benchmarks/threads_w1.py [--rounds 12] [--no-reference]
 """
@@ -55,8 +56,6 @@ def main() -> None:
         line = f"{threads} thread{'s' if threads > 1 else ' '}: min {best:.4f} median {median:.4f}"
         line += f" max {max(runs):.4f} s"
         if references:
-            # Each run against the reference of its own round: the host's slow periods last
-            # minutes, so a round's runs see the same machine.
             paired = [r / t for r, t in zip(references, runs)]
             line += f"   reference / nncore, per round: median {statistics.median(paired):.1f}x"
             line += f" (min {min(paired):.1f}x, max {max(paired):.1f}x)"

@@ -1002,7 +1002,7 @@ void single_output_backward(long j0, long j1, long s, const T* dz, const T* A, c
     }
   }
   hsums<T, K>(acc, dW);
-  for (int k = 0; k < K; ++k) db[k] = hsum<T>(sum[k]);
+  hsums<T, K>(sum, db);
 }
 
 // The widest layer below single_output_backward takes: 2 K accumulators, dz, A, W[k] and the
