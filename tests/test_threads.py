@@ -174,3 +174,128 @@ def test_forked_child_trains_with_threads():
         print("RESULT", os.waitstatus_to_exitcode(status), same)
     """
     assert _result(_run(code, timeout=120)) == ["0", "True"]
+
+
+# Full batch in two blocks (W1's shape at m = 300, or W2's) runs paired: each core keeps its own
+# copy of the parameters and optimizer state and takes every optimizer step itself. Long runs,
+# every optimizer, learning-rate decay, dropout, L2 and a second fit that continues the first:
+# the copies must stay bitwise equal to one core running both blocks.
+PAIRED = [
+    ([2, 10, 5, 1], 300, {"optimizer": "gd", "learning_rate": 0.05}),
+    (
+        [2, 10, 5, 1],
+        300,
+        {"optimizer": "momentum", "learning_rate": 0.05, "decay": "update_lr", "decay_rate": 0.01},
+    ),
+    (
+        [2, 10, 5, 1],
+        311,
+        {"optimizer": "adam", "learning_rate": 0.01, "keep_prob": 0.8, "lambd": 0.3},
+    ),
+    (
+        [2, 20, 3, 1],
+        211,
+        {
+            "optimizer": "adam",
+            "learning_rate": 0.02,
+            "decay": "schedule_lr_decay",
+            "decay_rate": 0.5,
+            "lambd": 0.7,
+        },
+    ),
+]
+
+
+def _fit_twice(X, Y, dims, kwargs, threads):
+    nncore.set_num_threads(threads)
+    net = nncore.Network(dims, dtype=X.dtype, seed=5)
+    net.fit(X, Y, mini_batch_size=None, num_epochs=150, **kwargs)
+    first = {k: v.copy() for k, v in net.parameters.items()}
+    net.fit(X, Y, mini_batch_size=None, num_epochs=70, **kwargs)
+    return first, net
+
+
+@pytest.mark.usefixtures("restore_threads")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("dims", "m", "kwargs"), PAIRED)
+def test_paired_full_batch_training_is_bitwise_one_core(dims, m, kwargs, dtype):
+    X, Y = _data(dims[0], m, 17, dtype)
+    first1, net1 = _fit_twice(X, Y, dims, kwargs, 1)
+    first2, net2 = _fit_twice(X, Y, dims, kwargs, 2)
+    np.testing.assert_array_equal(net2.costs, net1.costs)
+    for k in net1.parameters:
+        np.testing.assert_array_equal(first2[k], first1[k], err_msg=f"{k} after the first fit")
+        np.testing.assert_array_equal(net2.parameters[k], net1.parameters[k], err_msg=k)
+    state1, state2 = net1.optimizer_state, net2.optimizer_state
+    assert state2["t"] == state1["t"]
+    for moment in ("v", "s"):
+        for k in state1.get(moment, {}):
+            np.testing.assert_array_equal(state2[moment][k], state1[moment][k], err_msg=k)
+
+
+@pytest.mark.usefixtures("restore_threads")
+@pytest.mark.parametrize("stop_at", [1, 30, 57])
+def test_paired_training_stopped_by_the_callback_is_bitwise_one_core(stop_at):
+    # The leader stops between two steps while the helper has already run its block of the
+    # next one: the parameters are those after epoch stop_at, as on one core.
+    X, Y = _data(2, 300, 19, np.float64)
+    results = []
+    for threads in (1, 2):
+        nncore.set_num_threads(threads)
+        net = nncore.Network([2, 10, 5, 1], seed=3)
+        net.fit(X, Y, optimizer="adam", learning_rate=0.01, mini_batch_size=None, num_epochs=100,
+                callback=lambda epoch, cost: epoch < stop_at, callback_every=1)  # fmt: skip
+        assert net.epochs == stop_at
+        results.append(net)
+    for k in results[0].parameters:
+        np.testing.assert_array_equal(results[1].parameters[k], results[0].parameters[k])
+    np.testing.assert_array_equal(results[1].costs, results[0].costs)
+
+
+@pytest.mark.usefixtures("restore_threads")
+def test_paired_training_that_diverges_is_bitwise_one_core():
+    # A learning rate that overflows: the loop stops and restores the last finite state on the
+    # leader; the helper's copy is dropped.
+    X, Y = _data(2, 300, 23, np.float64)
+    X *= 1e150
+    results = []
+    for threads in (1, 2):
+        nncore.set_num_threads(threads)
+        net = nncore.Network([2, 10, 5, 1], seed=3)
+        with pytest.raises(nncore.TrainingDiverged):
+            net.fit(X, Y, optimizer="gd", learning_rate=1e10, mini_batch_size=None,
+                    num_epochs=50)  # fmt: skip
+        results.append(net)
+    assert results[0].epochs < 50
+    assert results[1].epochs == results[0].epochs
+    for k in results[0].parameters:
+        np.testing.assert_array_equal(results[1].parameters[k], results[0].parameters[k])
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs os.sched_setaffinity")
+def test_two_threads_on_one_cpu_train_like_one():
+    # Two threads where the process may use one CPU only: the paired helper can only run when the
+    # leader is descheduled, so the leader leaves it out (after at most a few milliseconds) and
+    # runs both blocks itself. Same numbers, and no hang (the subprocess's timeout).
+    code = """
+        import os
+        cpu = sorted(os.sched_getaffinity(0))[0]
+        os.sched_setaffinity(0, {cpu})
+        import numpy as np
+        import nncore
+
+        rng = np.random.default_rng(29)
+        X = rng.standard_normal((2, 300))
+        Y = (rng.random((1, 300)) > 0.5).astype(float)
+
+        def train(threads):
+            nncore.set_num_threads(threads)
+            return nncore.model(X, Y, [2, 10, 5, 1], optimizer="momentum", learning_rate=0.02,
+                                mini_batch_size=None, num_epochs=2000)
+
+        p2, c2 = train(2)
+        p1, c1 = train(1)
+        same = c1 == c2 and all(np.array_equal(p1[k], p2[k]) for k in p1)
+        print("RESULT", nncore.get_num_threads(), same)
+    """
+    assert _result(_run(code, timeout=300)) == ["1", "True"]

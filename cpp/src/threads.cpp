@@ -90,13 +90,13 @@ class Pool {
     wait(n_tasks);
   }
 
-  // main(ctx, 0) here, fn(ctx, 0) as a one-task job for the workers; then the caller drains
+  // main(ctx, 1) here, fn(ctx, 0) as a one-task job for the workers; then the caller drains
   // that job too (it runs fn itself if no worker has claimed it yet) and waits for it.
   void run_beside(TaskFn main, TaskFn fn, void* ctx) {
     const std::uint64_t gen = publish(1, fn, ctx);
     std::exception_ptr main_error;
     try {
-      main(ctx, 0);
+      main(ctx, 1);
     } catch (...) {
       main_error = std::current_exception();
     }

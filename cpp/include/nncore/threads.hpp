@@ -17,12 +17,12 @@ namespace nncore {
 using TaskFn = void (*)(void* ctx, long task);
 void parallel_for(long n_tasks, TaskFn fn, void* ctx);
 
-// Runs main(ctx, 0) on the calling thread and, beside it, helper(ctx, 0) on a pool worker;
+// Runs main(ctx, 1) on the calling thread and, beside it, helper(ctx, 0) on a pool worker;
 // returns when both have returned (main's exception, else the helper's, is rethrown). Returns
-// false, having run main alone, when there is no worker to spare (num_threads() is 1, or the
-// pool is busy with another caller's job). Even then the helper may start late, or only after
-// main has returned: main must never wait for the helper to start, and must tell it (through
-// ctx) to return. parallel_for called from either runs inline (the pool is taken).
+// false, having run main(ctx, 0) alone, when there is no worker to spare (num_threads() is 1, or
+// the pool is busy with another caller's job). Even with a worker the helper may start late, or
+// only after main has returned: main must not wait for it without a time limit, and must tell
+// it (through ctx) to return. parallel_for called from either runs inline (the pool is taken).
 bool run_with_helper(TaskFn main, TaskFn helper, void* ctx);
 
 // Threads used for large products. The first call reads NNCORE_NUM_THREADS (an integer in
