@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import nncore
+from nncore import _core
 from nncore import reference as ref
 
 
@@ -299,3 +300,16 @@ def test_two_threads_on_one_cpu_train_like_one():
         print("RESULT", nncore.get_num_threads(), same)
     """
     assert _result(_run(code, timeout=300)) == ["1", "True"]
+
+
+@pytest.mark.usefixtures("restore_threads")
+def test_handoff_round_trip():
+    # A diagnostic for benchmarks (benchmarks/threads_w1.py): a cache line's round trip between
+    # this thread and the pool's worker; NaN without a worker.
+    nncore.set_num_threads(2)
+    ns = _core.handoff_round_trip_ns(200)
+    assert 0 < ns < 1e8  # (a loaded machine may take a time slice a round)
+    nncore.set_num_threads(1)
+    assert np.isnan(_core.handoff_round_trip_ns(10))
+    with pytest.raises(ValueError, match="rounds: expected >= 1"):
+        _core.handoff_round_trip_ns(0)

@@ -64,6 +64,28 @@ using ConstVecMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 // and skip the packing of a general matrix product; larger ones go to Eigen's blocked GEMM.
 inline bool use_gemm(long n_out, long n_in) { return n_out * n_in > 1024; }
 
+// A hint to load the cache line of p (GCC and Clang; nothing elsewhere).
+inline void prefetch(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p);
+#else
+  (void)p;
+#endif
+}
+
+// A hint to take the cache line of p for writing (PREFETCHW on x86-64, a no-op on the Intel CPUs
+// before Broadwell that lack it): the lines another core has read are fetched while this one
+// computes, instead of one at a time when it writes them.
+inline void prefetch_for_write(const void* p) {
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+  asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
+#elif defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, 1);
+#else
+  (void)p;
+#endif
+}
+
 // Reproducibility: results must not depend on where an array sits in memory. Eigen peels the
 // unaligned head of a mapped vector and handles it with scalar code, so (a) reductions run here
 // on eight fixed lanes, and (b) exp, log and tanh are applied to aligned fixed-size chunks,
@@ -688,8 +710,12 @@ long padded(long m) {
   return (m + kRowAlign<T> - 1) / kRowAlign<T> * kRowAlign<T>;
 }
 
-// A zeroed buffer whose data() starts on a 64-byte boundary. Movable (the heap block moves with
-// the vector, so data() stays valid), not copyable (a copy's data() would point into the source).
+// A zeroed buffer on pages of its own: data() starts on a 4096-byte boundary and nothing else
+// shares its last page. The hardware prefetchers stay within a page, so a core running along one
+// block's buffers never pulls in the lines of another block's, which the other core is writing
+// (W1 on two cores, when the host placed the two vCPUs far apart: 4.3 -> 3.9 us a step, blocks
+// of 3.5 -> 3.2 us, with 64-byte alignment before). Movable (the heap block moves with the
+// vector, so data() stays valid), not copyable (a copy's data() would point into the source).
 template <class T>
 class AlignedBuffer {
  public:
@@ -699,9 +725,10 @@ class AlignedBuffer {
   AlignedBuffer(AlignedBuffer&&) noexcept = default;
   AlignedBuffer& operator=(AlignedBuffer&&) noexcept = default;
   void assign(std::size_t n) {
-    buf_.assign(n + 64 / sizeof(T), T(0));
+    constexpr std::size_t kPage = 4096 / sizeof(T);
+    buf_.assign((n + kPage - 1) / kPage * kPage + kPage, T(0));
     const auto addr = reinterpret_cast<std::uintptr_t>(buf_.data());
-    data_ = buf_.data() + ((64 - addr % 64) % 64) / sizeof(T);
+    data_ = buf_.data() + ((4096 - addr % 4096) % 4096) / sizeof(T);
   }
   T* data() { return data_; }
   const T* data() const { return data_; }
@@ -1371,17 +1398,17 @@ void fused_block(const Shape& net, long mb, long j0, long j1, long xs, const T* 
 }
 
 // The odd blocks of each step, on a second core for the whole training loop (run_with_helper:
-// the leader runs the loop, the helper serve()s). Each step is published, and its odd blocks are
+// the leader runs the loop, the helper serve()s), for minibatches (a full batch runs Paired,
+// below). Each step is published, and its odd blocks are
 // claimed by whichever thread gets there first: the helper as soon as the step is published,
 // the leader once its even blocks are done. So the leader never waits for a helper that starts
 // late, naps (while the leader is in a Python hook) or never starts; it waits only for odd
 // blocks the helper has claimed and is running. Each thread keeps its own columns (blocks
 // moving between cores every step cost more than they save), and the parameters and the
-// blocks' sums cross between the cores once a step each: W1 at 3.1 us a step on two cores,
-// against 2.8 us for its first block alone and 5.4 us for the step on one core (4-5 us when
-// the host runs one vCPU slower than the other: the step waits for the slower half). Taking
-// the optimizer step on both cores, so that only the sums cross, was tried: within 1%
-// (BENCHMARKS.md, 2026-11-26).
+// blocks' sums cross between the cores once a step each: W1 took 3.0 us a step this way on
+// two cores, against 2.8 us for its first block alone and 5.2 us for the step on one core,
+// while the host kept the two vCPUs close (a cache-line round trip of 130 ns between them), and
+// 4.6-5.1 us when it placed them far apart (530 ns).
 struct StepHelper {
   // Written by the leader (the job, then go), read by the helper: one cache line.
   alignas(64) std::atomic<std::uint64_t> go{0};  // the last step published (from 1)
@@ -1509,9 +1536,11 @@ double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* th
 // in the same order on both cores, so the copies stay bitwise equal, and equal to one core
 // running both blocks). Only the sums cross between the cores, once a step, both ways at once.
 // (StepHelper, where the leader alone takes the step, sends the helper's sums one way and the
-// new parameters back, one after the other, with a claim and two flags between: about five
-// cache-line round trips a step. On a VM whose host sometimes places the two vCPUs far apart, a
-// round trip of 530 ns instead of 130, W1's step then took 4.9 us instead of 3.0.)
+// new parameters back, one after the other, with a claim and two flags between.) W1's step, in
+// a C++ harness of the whole loop, medians: 2.97 -> 2.95 us while the host keeps the two vCPUs
+// close (a cache-line round trip of 130 ns), 4.76 -> 3.81 us when it places them far apart
+// (530 ns: this VM's host does, for seconds to minutes at a time; it had been taken for one
+// vCPU running slower). handoff_round_trip_ns measures the round trip.
 //
 // The helper runs step k + 1 as soon as it has step k's sums (a full batch: the same columns
 // every step), so the leader waits only for a helper that is behind. A helper that has not
@@ -1527,12 +1556,28 @@ struct Paired {
   alignas(64) std::atomic<std::uint64_t> ready0{0};  // the last step whose block 0 sums are out
   alignas(64) std::atomic<std::uint64_t> ready1{0};  // the same for block 1
   alignas(64) std::atomic<int> state{kWaiting};
-  // The state the helper starts from, copied by the leader before the first step.
-  Vec<T> theta, v, s;
+  // The helper's copy of the state, from the leader's before the first step (t and the step
+  // counter are copied again into the helper's own variables: nothing the helper writes shares
+  // a line with what the leader reads).
+  AlignedBuffer<T> theta, v, s;
   std::int64_t t = 0;
   std::uint64_t step = 0;
   FusedWork<T> solo;  // the leader's buffers once alone
   StepHelper idle;    // (nobody serves it: fused_step on solo runs both blocks)
+
+  // This block's sums of this step, taken for writing at the start of the block (the other core
+  // read them two steps ago): their lines are not fetched one at a time as the sums are written.
+  static void claim(const T* part, long n) {
+    constexpr long kLine = 64 / static_cast<long>(sizeof(T));
+    for (long e = 0; e < n; e += kLine) prefetch_for_write(part + e);
+  }
+
+  // The other block's sums, fetched as soon as they are out: all their lines at once, not as the
+  // sum over them reaches each.
+  static void fetch(const T* part, long n) {
+    constexpr long kLine = 64 / static_cast<long>(sizeof(T));
+    for (long e = 0; e < n; e += kLine) prefetch(part + e);
+  }
 
   // Leader: true once block 1's sums of step k are out, false if the helper is left out.
   bool wait_for_helper(std::uint64_t k) {
@@ -1583,11 +1628,14 @@ double paired_leader_step(Paired<T>& pr, std::uint64_t k, const Shape& net, long
   }
   const long s = padded<T>(mb), j1 = block_start<T>(s, 2, 1);
   T* const p0 = w.blocks[0].part[k % 2].data();
+  Paired<T>::claim(p0, w.n_params + 1);
   fused_block<T>(net, mb, 0, j1, s, X, Y, theta, keep_prob, seed, step, w.offset, w.n_params,
                  w.blocks[0], p0);
   pr.ready0.store(k, std::memory_order_release);
   const T* p1 = w.blocks[1].part[k % 2].data();
-  if (!pr.wait_for_helper(k)) {  // left out: block 1 here, on the solo buffers
+  if (pr.wait_for_helper(k)) {
+    Paired<T>::fetch(p1, w.n_params + 1);
+  } else {  // left out: block 1 here, on the solo buffers
     FusedBlock<T>& b1 = pr.solo.blocks[1];
     p1 = b1.part[0].data();
     fused_block<T>(net, mb, j1, s, s, X, Y, theta, keep_prob, seed, step, w.offset, w.n_params, b1,
@@ -1685,7 +1733,8 @@ TrainResult train(const TrainArgs<T>& a) {
   // The batch's X and Y: a's own arrays (full batch, unfused), or copies with rows `stride`
   // apart: padded to whole packets for the fused step, gathered for minibatches.
   const long stride = fused ? padded<T>(mbs) : mbs;
-  Vec<T> Xb, Yb, XT;
+  Vec<T> XT;
+  AlignedBuffer<T> Xb, Yb;  // (on pages of their own: the helper reads them, see AlignedBuffer)
   Vec<std::int64_t> perm;
   if (!full_batch) {
     // One transposed copy of X per call (the size of X) makes every minibatch's gather read
@@ -1695,12 +1744,16 @@ TrainResult train(const TrainArgs<T>& a) {
     perm.resize(static_cast<std::size_t>(a.m));
   }
   if (!full_batch || fused) {
-    Xb.assign(static_cast<std::size_t>(a.n_x * stride), T(0));
-    Yb.assign(static_cast<std::size_t>(a.n_y * stride), T(0));
+    Xb.assign(static_cast<std::size_t>(a.n_x * stride));
+    Yb.assign(static_cast<std::size_t>(a.n_y * stride));
   }
   if (full_batch && fused) {
-    for (long r = 0; r < a.n_x; ++r) std::copy(a.X + r * a.m, a.X + (r + 1) * a.m, &Xb[r * stride]);
-    for (long r = 0; r < a.n_y; ++r) std::copy(a.Y + r * a.m, a.Y + (r + 1) * a.m, &Yb[r * stride]);
+    for (long r = 0; r < a.n_x; ++r) {
+      std::copy(a.X + r * a.m, a.X + (r + 1) * a.m, Xb.data() + r * stride);
+    }
+    for (long r = 0; r < a.n_y; ++r) {
+      std::copy(a.Y + r * a.m, a.Y + (r + 1) * a.m, Yb.data() + r * stride);
+    }
   }
 
   const T beta = static_cast<T>(a.beta), beta1 = static_cast<T>(a.beta1),
@@ -1748,9 +1801,14 @@ TrainResult train(const TrainArgs<T>& a) {
   bool paired_on = false;  // set by the loop's main, once it knows the helper is there
   if (two_blocks && full_batch) {
     paired = std::make_unique<Paired<T>>();
-    paired->theta.assign(a.theta, a.theta + n_params);
-    if (a.v != nullptr) paired->v.assign(a.v, a.v + n_params);
-    if (a.s != nullptr) paired->s.assign(a.s, a.s + n_params);
+    const auto copy = [&](const T* from, AlignedBuffer<T>& to) {
+      if (from == nullptr) return;
+      to.assign(np);
+      std::copy(from, from + n_params, to.data());
+    };
+    copy(a.theta, paired->theta);
+    copy(a.v, paired->v);
+    copy(a.s, paired->s);
     paired->t = t;
     paired->step = step;
     paired->solo.allocate(net, mbs, 0, dropout_on);
@@ -1848,22 +1906,27 @@ TrainResult train(const TrainArgs<T>& a) {
     Paired<T>& pr = *paired;
     int expected = Paired<T>::kWaiting;
     if (!pr.state.compare_exchange_strong(expected, Paired<T>::kPaired)) return;
-    Vec<T> g(static_cast<std::size_t>(n_params));
-    T* const v = a.v != nullptr ? pr.v.data() : nullptr;
-    T* const s = a.s != nullptr ? pr.s.data() : nullptr;
+    AlignedBuffer<T> g;
+    g.assign(np);
+    T* const v = pr.v.data();
+    T* const s = pr.s.data();
+    std::int64_t t_h = pr.t;
+    std::uint64_t step_h = pr.step;
     const long xs = padded<T>(a.m), j1 = block_start<T>(xs, 2, 1);
     for (long epoch = 0; epoch < a.num_epochs; ++epoch) {
       const std::uint64_t k = static_cast<std::uint64_t>(epoch + 1);
       T* const p1 = fw.blocks[1].part[k % 2].data();
+      Paired<T>::claim(p1, fw.n_params + 1);
       fused_block<T>(net, a.m, j1, xs, xs, Xb.data(), Yb.data(), pr.theta.data(), a.keep_prob,
-                     a.dropout_seed, pr.step, fw.offset, fw.n_params, fw.blocks[1], p1);
+                     a.dropout_seed, step_h, fw.offset, fw.n_params, fw.blocks[1], p1);
       pr.ready1.store(k, std::memory_order_release);
       if (!pr.wait_for_leader(k)) return;
       const T* const parts[2] = {fw.blocks[0].part[k % 2].data(), p1};
+      Paired<T>::fetch(parts[0], fw.n_params + 1);
       gradient_from_parts<T>(net, a.m, fw.offset, fw.n_params, parts, 2, pr.theta.data(), a.lambd,
                              g.data());
-      ++pr.step;
-      optimizer_step(static_cast<T>(a.learning_rates[epoch]), pr.t, pr.theta.data(), g.data(), v,
+      ++step_h;
+      optimizer_step(static_cast<T>(a.learning_rates[epoch]), t_h, pr.theta.data(), g.data(), v,
                      s);
     }
   };

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -310,6 +311,57 @@ bool run_with_helper(TaskFn main, TaskFn helper, void* ctx) {
   }
   main(ctx, 0);
   return false;
+}
+
+double handoff_round_trip_ns(long rounds) {
+  struct Ctx {
+    alignas(64) std::atomic<long> ping{0};  // the round the caller is in; -1: stop
+    alignas(64) std::atomic<long> pong{0};  // the last round the helper answered
+    long rounds = 0;
+    double ns = std::numeric_limits<double>::quiet_NaN();
+  } c;
+  c.rounds = rounds;
+  const auto main = [](void* p, long with_helper) {
+    Ctx& c = *static_cast<Ctx*>(p);
+    using Clock = std::chrono::steady_clock;
+    if (with_helper != 0) {
+      // Round 0 waits for the helper to start (a sleeping worker takes a while to wake).
+      c.ping.store(0, std::memory_order_release);
+      const auto deadline = Clock::now() + std::chrono::milliseconds(100);
+      bool started = true;
+      for (long polls = 1; c.pong.load(std::memory_order_acquire) != 1; ++polls) {
+        cpu_relax();
+        if (polls % 64 == 0 && Clock::now() > deadline) {
+          started = false;
+          break;
+        }
+      }
+      if (started) {
+        const auto start = Clock::now();
+        for (long i = 1; i <= c.rounds; ++i) {
+          c.ping.store(i, std::memory_order_release);
+          while (c.pong.load(std::memory_order_acquire) != i + 1) cpu_relax();
+        }
+        c.ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() /
+               static_cast<double>(c.rounds);
+      }
+    }
+    c.ping.store(-1, std::memory_order_release);
+  };
+  const auto helper = [](void* p, long) {
+    Ctx& c = *static_cast<Ctx*>(p);
+    for (long seen = -2;;) {
+      const long i = c.ping.load(std::memory_order_acquire);
+      if (i == -1) return;
+      if (i != seen) {
+        seen = i;
+        c.pong.store(i + 1, std::memory_order_release);
+      }
+      cpu_relax();
+    }
+  };
+  run_with_helper(main, helper, &c);
+  return c.ns;
 }
 
 }  // namespace nncore

@@ -34,6 +34,13 @@ int num_threads();
 void set_num_threads(int n);
 constexpr int kMaxThreads = 256;
 
+// Nanoseconds for one round trip of a cache line between the calling thread and a pool worker
+// (the mean over `rounds`: one thread writes a flag, the other answers on another): the cost of a
+// handoff between the two cores of a paired step. NaN without a worker, or when the worker has
+// not started within 100 ms. A diagnostic for benchmarks: on a VM it changes as the host moves
+// the vCPUs (130 ns on this machine's vCPUs on one die, 530 ns and more when it moves them apart).
+double handoff_round_trip_ns(long rounds);
+
 // A pause for spin-wait loops (x86 PAUSE, aarch64 YIELD).
 void cpu_relax();
 
