@@ -1783,15 +1783,18 @@ TrainResult train(const TrainArgs<T>& a) {
   }
 
   // One optimizer step (Adam's counter t first); the paired helper takes the same on its copy.
-  const auto optimizer_step = [&](T lr, std::int64_t& t_, T* theta, const T* g, T* v, T* s) {
+  // (Captures by value: the paired helper calls its own copy, see below.)
+  const auto optimizer_step = [optimizer = a.optimizer, n_params, beta, beta1, beta2, eps,
+                               beta1_d = a.beta1, beta2_d = a.beta2](
+                                  T lr, std::int64_t& t_, T* theta, const T* g, T* v, T* s) {
     T bc1 = T(1), bc2 = T(1);
-    if (a.optimizer == kAdam) {
+    if (optimizer == kAdam) {
       ++t_;
-      bc1 = static_cast<T>(1.0 - std::pow(a.beta1, static_cast<double>(t_)));
-      bc2 = static_cast<T>(1.0 - std::pow(a.beta2, static_cast<double>(t_)));
+      bc1 = static_cast<T>(1.0 - std::pow(beta1_d, static_cast<double>(t_)));
+      bc2 = static_cast<T>(1.0 - std::pow(beta2_d, static_cast<double>(t_)));
     }
-    update_block<T>(a.optimizer, n_params, theta, g, v, s, nullptr, nullptr, lr, beta, beta1,
-                    beta2, eps, bc1, bc2);
+    update_block<T>(optimizer, n_params, theta, g, v, s, nullptr, nullptr, lr, beta, beta1, beta2,
+                    eps, bc1, bc2);
   };
 
   // The epochs; with two blocks a step, on two cores: paired (full batch), else with StepHelper.
@@ -1902,32 +1905,43 @@ TrainResult train(const TrainArgs<T>& a) {
     }
   };
   // The paired helper's loop: the leader's steps on its own copy of the state (see Paired).
+  // Everything it reads in the loop is its own copy, or on pages the leader does not write: the
+  // leader's locals (t, step, the costs...) share lines with the arguments and with fw's members,
+  // and reading those would fetch them from the leader's core every step.
   const auto paired_helper = [&] {
     Paired<T>& pr = *paired;
     int expected = Paired<T>::kWaiting;
     if (!pr.state.compare_exchange_strong(expected, Paired<T>::kPaired)) return;
+    const TrainArgs<T> args = a;
+    const auto opt_step = optimizer_step;
+    const Vec<long> offset = fw.offset, dims(net.dims, net.dims + net.L + 1);
+    Shape shape = net;
+    shape.dims = dims.data();
+    const long n = fw.n_params, m = args.m, xs = padded<T>(m), j1 = block_start<T>(xs, 2, 1);
+    const T* const X = Xb.data();
+    const T* const Y = Yb.data();
+    FusedBlock<T>& mine = fw.blocks[1];
+    const T* const other[2] = {fw.blocks[0].part[0].data(), fw.blocks[0].part[1].data()};
     AlignedBuffer<T> g;
-    g.assign(np);
+    g.assign(static_cast<std::size_t>(n));
+    T* const theta = pr.theta.data();
     T* const v = pr.v.data();
     T* const s = pr.s.data();
     std::int64_t t_h = pr.t;
     std::uint64_t step_h = pr.step;
-    const long xs = padded<T>(a.m), j1 = block_start<T>(xs, 2, 1);
-    for (long epoch = 0; epoch < a.num_epochs; ++epoch) {
+    for (long epoch = 0; epoch < args.num_epochs; ++epoch) {
       const std::uint64_t k = static_cast<std::uint64_t>(epoch + 1);
-      T* const p1 = fw.blocks[1].part[k % 2].data();
-      Paired<T>::claim(p1, fw.n_params + 1);
-      fused_block<T>(net, a.m, j1, xs, xs, Xb.data(), Yb.data(), pr.theta.data(), a.keep_prob,
-                     a.dropout_seed, step_h, fw.offset, fw.n_params, fw.blocks[1], p1);
+      T* const p1 = mine.part[k % 2].data();
+      Paired<T>::claim(p1, n + 1);
+      fused_block<T>(shape, m, j1, xs, xs, X, Y, theta, args.keep_prob, args.dropout_seed, step_h,
+                     offset, n, mine, p1);
       pr.ready1.store(k, std::memory_order_release);
       if (!pr.wait_for_leader(k)) return;
-      const T* const parts[2] = {fw.blocks[0].part[k % 2].data(), p1};
-      Paired<T>::fetch(parts[0], fw.n_params + 1);
-      gradient_from_parts<T>(net, a.m, fw.offset, fw.n_params, parts, 2, pr.theta.data(), a.lambd,
-                             g.data());
+      const T* const parts[2] = {other[k % 2], p1};
+      Paired<T>::fetch(parts[0], n + 1);
+      gradient_from_parts<T>(shape, m, offset, n, parts, 2, theta, args.lambd, g.data());
       ++step_h;
-      optimizer_step(static_cast<T>(a.learning_rates[epoch]), t_h, pr.theta.data(), g.data(), v,
-                     s);
+      opt_step(static_cast<T>(args.learning_rates[epoch]), t_h, theta, g.data(), v, s);
     }
   };
   if (two_blocks) {
