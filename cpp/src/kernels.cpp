@@ -9,6 +9,9 @@
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#endif
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -64,21 +67,23 @@ using ConstVecMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 // and skip the packing of a general matrix product; larger ones go to Eigen's blocked GEMM.
 inline bool use_gemm(long n_out, long n_in) { return n_out * n_in > 1024; }
 
-// A hint to load the cache line of p (GCC and Clang; nothing elsewhere).
-inline void prefetch(const void* p) {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(p);
-#else
-  (void)p;
-#endif
+// A hint to take the cache line of p for writing: lines that another core has read are fetched
+// while this one computes, instead of one at a time when it writes them. On x86-64, PREFETCHW
+// where the CPU has it (CPUID 0x80000001 ECX bit 8: AMD since K8, Intel since Broadwell), else
+// nothing; elsewhere GCC's and Clang's builtin.
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+inline bool cpu_has_prefetchw() {
+  static const bool has = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return __get_cpuid(0x80000001u, &a, &b, &c, &d) != 0 && ((c >> 8) & 1u) != 0;
+  }();
+  return has;
 }
+#endif
 
-// A hint to take the cache line of p for writing (PREFETCHW on x86-64, a no-op on the Intel CPUs
-// before Broadwell that lack it): the lines another core has read are fetched while this one
-// computes, instead of one at a time when it writes them.
 inline void prefetch_for_write(const void* p) {
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-  asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
+  if (cpu_has_prefetchw()) asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
 #elif defined(__GNUC__) || defined(__clang__)
   __builtin_prefetch(p, 1);
 #else
@@ -1572,13 +1577,6 @@ struct Paired {
     for (long e = 0; e < n; e += kLine) prefetch_for_write(part + e);
   }
 
-  // The other block's sums, fetched as soon as they are out: all their lines at once, not as the
-  // sum over them reaches each.
-  static void fetch(const T* part, long n) {
-    constexpr long kLine = 64 / static_cast<long>(sizeof(T));
-    for (long e = 0; e < n; e += kLine) prefetch(part + e);
-  }
-
   // Leader: true once block 1's sums of step k are out, false if the helper is left out.
   bool wait_for_helper(std::uint64_t k) {
     using Clock = std::chrono::steady_clock;
@@ -1633,9 +1631,7 @@ double paired_leader_step(Paired<T>& pr, std::uint64_t k, const Shape& net, long
                  w.blocks[0], p0);
   pr.ready0.store(k, std::memory_order_release);
   const T* p1 = w.blocks[1].part[k % 2].data();
-  if (pr.wait_for_helper(k)) {
-    Paired<T>::fetch(p1, w.n_params + 1);
-  } else {  // left out: block 1 here, on the solo buffers
+  if (!pr.wait_for_helper(k)) {  // left out: block 1 here, on the solo buffers
     FusedBlock<T>& b1 = pr.solo.blocks[1];
     p1 = b1.part[0].data();
     fused_block<T>(net, mb, j1, s, s, X, Y, theta, keep_prob, seed, step, w.offset, w.n_params, b1,
@@ -1938,7 +1934,6 @@ TrainResult train(const TrainArgs<T>& a) {
       pr.ready1.store(k, std::memory_order_release);
       if (!pr.wait_for_leader(k)) return;
       const T* const parts[2] = {other[k % 2], p1};
-      Paired<T>::fetch(parts[0], n + 1);
       gradient_from_parts<T>(shape, m, offset, n, parts, 2, theta, args.lambd, g.data());
       ++step_h;
       opt_step(static_cast<T>(args.learning_rates[epoch]), t_h, theta, g.data(), v, s);
