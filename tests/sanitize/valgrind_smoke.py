@@ -1,7 +1,9 @@
 """A small training under valgrind memcheck (run by .ci/sanitize, not collected by pytest):
 every core entry point once per SIMD target the CPU (as valgrind reports it) supports, float64
 and float32: the mirror's forward/backward/update, model(), Network fit with minibatches,
-dropout and L2, predict, save and load.
+dropout and L2, predict, save and load; a full batch in two blocks on two threads (the paired
+step, or, as valgrind runs one thread at a time, the training thread alone once it leaves the
+helper out).
 """
 
 from __future__ import annotations
@@ -46,6 +48,15 @@ def train_everything(dtype) -> None:
     soft = nncore.Network([3, 6, 3], output="softmax", hidden_activation="tanh", seed=2)
     soft.fit(X, rng.integers(0, 3, 40), num_epochs=3, optimizer="gd")
     soft.predict_proba(X)
+
+    threads = nncore.get_num_threads()
+    nncore.set_num_threads(2)
+    try:
+        X2 = rng.standard_normal((2, 300)).astype(dtype)
+        Y2 = (X2[:1] * X2[1:2] > 0).astype(dtype)
+        nncore.model(X2, Y2, [2, 10, 5, 1], optimizer="adam", mini_batch_size=None, num_epochs=20)
+    finally:
+        nncore.set_num_threads(threads)
 
 
 def main() -> int:
