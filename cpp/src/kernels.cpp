@@ -1547,28 +1547,78 @@ double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* th
 // (530 ns: this VM's host does, for seconds to minutes at a time; it had been taken for one
 // vCPU running slower). handoff_round_trip_ns measures the round trip.
 //
-// The helper runs step k + 1 as soon as it has step k's sums (a full batch: the same columns
-// every step), so the leader waits only for a helper that is behind. A helper that has not
-// started after kStartGrace, or keeps the leader waiting kBehind, is left out for the rest of the
-// call: the leader then runs both blocks on buffers of its own (solo), the same blocks, so the
-// same numbers. Block t's sums of step k are in w.blocks[t].part[k % 2]: a core overwrites the
-// buffer of step k only after the other has published step k - 1, which it does after reading
-// the sums of step k - 2.
+// The leader never waits for a helper that has not started: it runs the steps alone (both
+// blocks, on buffers of its own: solo) until the helper arrives, then hands its state over at
+// the start of a step, and from that step on they run paired. (A worker that has slept for a
+// while can take milliseconds to wake on this VM.) The helper runs step k + 1 as soon as it has
+// step k's sums (a full batch: the same columns every step), so the leader waits only for a
+// helper that is behind; one that keeps it waiting kBehind (descheduled, or sharing a CPU with
+// the leader) is left out, and the leader goes on alone until the helper arrives again, at most
+// kMaxLeftOut times a call. The blocks are the same either way, so the numbers are.
+// Block t's sums of step k are in w.blocks[t].part[k % 2]: a core overwrites the buffer of step
+// k only after the other has published step k - 1, which it does after reading the sums of
+// step k - 2.
 template <class T>
 struct Paired {
-  enum State : int { kWaiting = 0, kPaired = 1, kAlone = 2 };
-  static constexpr std::chrono::microseconds kStartGrace{5000}, kBehind{1000};
+  // kWaiting -> kArrived (helper) -> kPaired (leader, having handed over) -> kLeft (leader: the
+  // helper fell behind) -> kArrived (helper) -> ...; kAlone (leader) ends it: the loop is over,
+  // or the helper was left out kMaxLeftOut times.
+  enum State : int { kWaiting = 0, kArrived = 1, kPaired = 2, kLeft = 3, kAlone = 4 };
+  static constexpr std::chrono::microseconds kBehind{1000};
+  static constexpr int kMaxLeftOut = 4;
+  int left_out = 0;  // (the leader's)
   alignas(64) std::atomic<std::uint64_t> ready0{0};  // the last step whose block 0 sums are out
   alignas(64) std::atomic<std::uint64_t> ready1{0};  // the same for block 1
   alignas(64) std::atomic<int> state{kWaiting};
-  // The helper's copy of the state, from the leader's before the first step (t and the step
-  // counter are copied again into the helper's own variables: nothing the helper writes shares
-  // a line with what the leader reads).
+  // The helper's copy of the state, written by the leader when it hands over at the start of
+  // step `first`, before it sets kPaired (t and the step counter are copied again into the
+  // helper's own variables: nothing the helper writes shares a line with what the leader reads).
   AlignedBuffer<T> theta, v, s;
   std::int64_t t = 0;
-  std::uint64_t step = 0;
-  FusedWork<T> solo;  // the leader's buffers once alone
+  std::uint64_t step = 0, first = 0;
+  FusedWork<T> solo;  // the leader's buffers while alone
   StepHelper idle;    // (nobody serves it: fused_step on solo runs both blocks)
+
+  // Leader, at the start of step k: true when the step runs paired (handing the state over if
+  // the helper has just arrived), false when the leader runs it alone.
+  bool pair(std::uint64_t k, long n, const T* theta_, const T* v_, const T* s_, std::int64_t t_,
+            std::uint64_t step_) {
+    const int st = state.load(std::memory_order_acquire);
+    if (st != kArrived) return st == kPaired;
+    std::copy(theta_, theta_ + n, theta.data());
+    if (v_ != nullptr) std::copy(v_, v_ + n, v.data());
+    if (s_ != nullptr) std::copy(s_, s_ + n, s.data());
+    t = t_;
+    step = step_;
+    first = k;
+    // (A helper left out may have published a later step than the one it was left out at.)
+    ready0.store(0, std::memory_order_relaxed);
+    ready1.store(0, std::memory_order_relaxed);
+    state.store(kPaired, std::memory_order_release);
+    return true;
+  }
+
+  // Helper: true once the leader has handed over (then `first` and the copies are set), false
+  // if the loop is over first.
+  bool arrive() {
+    int expected = kWaiting;
+    if (!state.compare_exchange_strong(expected, kArrived)) {
+      expected = kLeft;
+      if (!state.compare_exchange_strong(expected, kArrived)) return false;
+    }
+    using Clock = std::chrono::steady_clock;
+    constexpr auto kIdle = std::chrono::microseconds(200), kNap = std::chrono::microseconds(50);
+    Clock::time_point since{};
+    for (long polls = 1;; ++polls) {
+      const int st = state.load(std::memory_order_acquire);
+      if (st != kArrived) return st == kPaired;
+      cpu_relax();
+      if (polls % 256 != 0) continue;
+      const auto now = Clock::now();
+      if (polls == 256) since = now;
+      if (now - since > kIdle) std::this_thread::sleep_for(kNap);
+    }
+  }
 
   // This block's sums of this step, taken for writing at the start of the block (the other core
   // read them two steps ago): their lines are not fetched one at a time as the sums are written.
@@ -1587,13 +1637,10 @@ struct Paired {
       if (polls % 64 != 0) continue;
       const auto now = Clock::now();
       if (polls == 64) since = now;
-      int st = state.load(std::memory_order_acquire);
-      if (now - since <= (st == kWaiting ? kStartGrace : kBehind)) continue;
-      if (st == kPaired || state.compare_exchange_strong(st, kAlone)) {
-        state.store(kAlone, std::memory_order_release);
+      if (now - since > kBehind) {
+        state.store(++left_out < kMaxLeftOut ? kLeft : kAlone, std::memory_order_release);
         return false;
       }
-      since = now;  // the helper has just started: wait for it as for one behind
     }
   }
 
@@ -1605,7 +1652,7 @@ struct Paired {
     Clock::time_point since{};
     for (long polls = 1;; ++polls) {
       if (ready0.load(std::memory_order_acquire) >= k) return true;
-      if (state.load(std::memory_order_acquire) == kAlone) return false;
+      if (state.load(std::memory_order_acquire) != kPaired) return false;
       cpu_relax();
       if (polls % 256 != 0) continue;
       const auto now = Clock::now();
@@ -1615,12 +1662,13 @@ struct Paired {
   }
 };
 
-// Leader: step k of a paired loop (see Paired), or of the solo one once the helper is left out.
+// Leader: step k of a paired loop (see Paired), paired (after pr.pair) or alone.
 template <class T>
-double paired_leader_step(Paired<T>& pr, std::uint64_t k, const Shape& net, long mb, const T* X,
-                          const T* Y, const T* theta, double keep_prob, std::uint64_t seed,
-                          std::uint64_t step, double lambd, FusedWork<T>& w, T* grad) {
-  if (pr.state.load(std::memory_order_relaxed) == Paired<T>::kAlone) {
+double paired_leader_step(Paired<T>& pr, bool paired, std::uint64_t k, const Shape& net, long mb,
+                          const T* X, const T* Y, const T* theta, double keep_prob,
+                          std::uint64_t seed, std::uint64_t step, double lambd, FusedWork<T>& w,
+                          T* grad) {
+  if (!paired) {
     return fused_step<T>(net, mb, X, Y, theta, keep_prob, seed, step, lambd, pr.solo, pr.idle,
                          grad);
   }
@@ -1800,16 +1848,9 @@ TrainResult train(const TrainArgs<T>& a) {
   bool paired_on = false;  // set by the loop's main, once it knows the helper is there
   if (two_blocks && full_batch) {
     paired = std::make_unique<Paired<T>>();
-    const auto copy = [&](const T* from, AlignedBuffer<T>& to) {
-      if (from == nullptr) return;
-      to.assign(np);
-      std::copy(from, from + n_params, to.data());
-    };
-    copy(a.theta, paired->theta);
-    copy(a.v, paired->v);
-    copy(a.s, paired->s);
-    paired->t = t;
-    paired->step = step;
+    paired->theta.assign(np);
+    if (a.v != nullptr) paired->v.assign(np);
+    if (a.s != nullptr) paired->s.assign(np);
     paired->solo.allocate(net, mbs, 0, dropout_on);
   }
   const auto epochs = [&] {
@@ -1831,9 +1872,11 @@ TrainResult train(const TrainArgs<T>& a) {
           gather_columns(a.n_y, a.m, a.Y, perm.data() + start, mb, Yb.data(), ds);
         }
         if (paired_on) {
-          cost_step = paired_leader_step<T>(*paired, static_cast<std::uint64_t>(epoch + 1), net,
-                                            mb, Xp, Yp, a.theta, a.keep_prob, a.dropout_seed, step,
-                                            a.lambd, fw, grad.data());
+          const std::uint64_t k = static_cast<std::uint64_t>(epoch + 1);
+          const bool both = paired->pair(k, n_params, a.theta, a.v, a.s, t, step);
+          cost_step = paired_leader_step<T>(*paired, both, k, net, mb, Xp, Yp, a.theta,
+                                            a.keep_prob, a.dropout_seed, step, a.lambd, fw,
+                                            grad.data());
         } else if (fused) {
           cost_step = fused_step<T>(net, mb, Xp, Yp, a.theta, a.keep_prob, a.dropout_seed, step,
                                     a.lambd, fw, helper, grad.data());
@@ -1906,8 +1949,7 @@ TrainResult train(const TrainArgs<T>& a) {
   // and reading those would fetch them from the leader's core every step.
   const auto paired_helper = [&] {
     Paired<T>& pr = *paired;
-    int expected = Paired<T>::kWaiting;
-    if (!pr.state.compare_exchange_strong(expected, Paired<T>::kPaired)) return;
+    if (!pr.arrive()) return;
     const TrainArgs<T> args = a;
     const auto opt_step = optimizer_step;
     const Vec<long> offset = fw.offset, dims(net.dims, net.dims + net.L + 1);
@@ -1923,21 +1965,23 @@ TrainResult train(const TrainArgs<T>& a) {
     T* const theta = pr.theta.data();
     T* const v = pr.v.data();
     T* const s = pr.s.data();
-    std::int64_t t_h = pr.t;
-    std::uint64_t step_h = pr.step;
-    for (long epoch = 0; epoch < args.num_epochs; ++epoch) {
-      const std::uint64_t k = static_cast<std::uint64_t>(epoch + 1);
-      T* const p1 = mine.part[k % 2].data();
-      Paired<T>::claim(p1, n + 1);
-      fused_block<T>(shape, m, j1, xs, xs, X, Y, theta, args.keep_prob, args.dropout_seed, step_h,
-                     offset, n, mine, p1);
-      pr.ready1.store(k, std::memory_order_release);
-      if (!pr.wait_for_leader(k)) return;
-      const T* const parts[2] = {other[k % 2], p1};
-      gradient_from_parts<T>(shape, m, offset, n, parts, 2, theta, args.lambd, g.data());
-      ++step_h;
-      opt_step(static_cast<T>(args.learning_rates[epoch]), t_h, theta, g.data(), v, s);
-    }
+    do {  // a session: from the step the leader handed over at, until left out or done
+      std::int64_t t_h = pr.t;
+      std::uint64_t step_h = pr.step;
+      for (long epoch = static_cast<long>(pr.first) - 1; epoch < args.num_epochs; ++epoch) {
+        const std::uint64_t k = static_cast<std::uint64_t>(epoch + 1);
+        T* const p1 = mine.part[k % 2].data();
+        Paired<T>::claim(p1, n + 1);
+        fused_block<T>(shape, m, j1, xs, xs, X, Y, theta, args.keep_prob, args.dropout_seed,
+                       step_h, offset, n, mine, p1);
+        pr.ready1.store(k, std::memory_order_release);
+        if (!pr.wait_for_leader(k)) break;
+        const T* const parts[2] = {other[k % 2], p1};
+        gradient_from_parts<T>(shape, m, offset, n, parts, 2, theta, args.lambd, g.data());
+        ++step_h;
+        opt_step(static_cast<T>(args.learning_rates[epoch]), t_h, theta, g.data(), v, s);
+      }
+    } while (pr.arrive());
   };
   if (two_blocks) {
     struct Loop {
