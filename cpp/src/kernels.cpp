@@ -1552,9 +1552,11 @@ double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* th
 // the start of a step, and from that step on they run paired. (A worker that has slept for a
 // while can take milliseconds to wake on this VM.) The helper runs step k + 1 as soon as it has
 // step k's sums (a full batch: the same columns every step), so the leader waits only for a
-// helper that is behind; one that keeps it waiting kBehind (descheduled, or sharing a CPU with
-// the leader) is left out, and the leader goes on alone until the helper arrives again, at most
-// kMaxLeftOut times a call. The blocks are the same either way, so the numbers are.
+// helper that is behind; one that keeps it waiting kBehind (descheduled: the host pauses a vCPU
+// at times) is left out, and the leader goes on alone until the helper arrives again, which
+// costs a few steps. A helper left out kMaxQuick times after fewer than kQuick steps paired
+// (two threads sharing one CPU: the helper runs only while the leader is descheduled) is left
+// out for the rest of the call. The blocks are the same either way, so the numbers are.
 // Block t's sums of step k are in w.blocks[t].part[k % 2]: a core overwrites the buffer of step
 // k only after the other has published step k - 1, which it does after reading the sums of
 // step k - 2.
@@ -1564,9 +1566,10 @@ struct Paired {
   // helper fell behind) -> kArrived (helper) -> ...; kAlone (leader) ends it: the loop is over,
   // or the helper was left out kMaxLeftOut times.
   enum State : int { kWaiting = 0, kArrived = 1, kPaired = 2, kLeft = 3, kAlone = 4 };
-  static constexpr std::chrono::microseconds kBehind{1000};
-  static constexpr int kMaxLeftOut = 4;
-  int left_out = 0;  // (the leader's)
+  static constexpr std::chrono::microseconds kBehind{100};
+  static constexpr std::uint64_t kQuick = 200;
+  static constexpr int kMaxQuick = 3;
+  int quick = 0;  // (the leader's)
   alignas(64) std::atomic<std::uint64_t> ready0{0};  // the last step whose block 0 sums are out
   alignas(64) std::atomic<std::uint64_t> ready1{0};  // the same for block 1
   alignas(64) std::atomic<int> state{kWaiting};
@@ -1638,7 +1641,8 @@ struct Paired {
       const auto now = Clock::now();
       if (polls == 64) since = now;
       if (now - since > kBehind) {
-        state.store(++left_out < kMaxLeftOut ? kLeft : kAlone, std::memory_order_release);
+        const bool done = k - first < kQuick && ++quick >= kMaxQuick;
+        state.store(done ? kAlone : kLeft, std::memory_order_release);
         return false;
       }
     }
