@@ -1542,8 +1542,8 @@ double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* th
 // running both blocks). Only the sums cross between the cores, once a step, both ways at once.
 // (StepHelper, where the leader alone takes the step, sends the helper's sums one way and the
 // new parameters back, one after the other, with a claim and two flags between.) W1's step, in
-// a C++ harness of the whole loop, medians: 2.97 -> 2.95 us while the host keeps the two vCPUs
-// close (a cache-line round trip of 130 ns), 4.76 -> 3.81 us when it places them far apart
+// a C++ harness of the whole loop, medians: 2.97 -> 2.91 us while the host keeps the two vCPUs
+// close (a cache-line round trip of 130 ns), 4.76 -> 3.73 us when it places them far apart
 // (530 ns: this VM's host does, for seconds to minutes at a time; it had been taken for one
 // vCPU running slower). handoff_round_trip_ns measures the round trip.
 //
@@ -1564,7 +1564,7 @@ template <class T>
 struct Paired {
   // kWaiting -> kArrived (helper) -> kPaired (leader, having handed over) -> kLeft (leader: the
   // helper fell behind) -> kArrived (helper) -> ...; kAlone (leader) ends it: the loop is over,
-  // or the helper was left out kMaxLeftOut times.
+  // or the helper kept falling behind right after arriving (kMaxQuick).
   enum State : int { kWaiting = 0, kArrived = 1, kPaired = 2, kLeft = 3, kAlone = 4 };
   static constexpr std::chrono::microseconds kBehind{100};
   static constexpr std::uint64_t kQuick = 200;
@@ -1609,18 +1609,10 @@ struct Paired {
       expected = kLeft;
       if (!state.compare_exchange_strong(expected, kArrived)) return false;
     }
-    using Clock = std::chrono::steady_clock;
-    constexpr auto kIdle = std::chrono::microseconds(200), kNap = std::chrono::microseconds(50);
-    Clock::time_point since{};
-    for (long polls = 1;; ++polls) {
+    return poll_napping([&]() -> int {
       const int st = state.load(std::memory_order_acquire);
-      if (st != kArrived) return st == kPaired;
-      cpu_relax();
-      if (polls % 256 != 0) continue;
-      const auto now = Clock::now();
-      if (polls == 256) since = now;
-      if (now - since > kIdle) std::this_thread::sleep_for(kNap);
-    }
+      return st == kArrived ? -1 : st == kPaired;
+    });
   }
 
   // This block's sums of this step, taken for writing at the start of the block (the other core
@@ -1649,14 +1641,24 @@ struct Paired {
   }
 
   // Helper: true once block 0's sums of step k are out, false once the helper is left out or
-  // the loop is over. Spins, napping after a while (the leader may be in a Python hook).
+  // the loop is over.
   bool wait_for_leader(std::uint64_t k) {
+    return poll_napping([&]() -> int {
+      if (ready0.load(std::memory_order_acquire) >= k) return 1;
+      return state.load(std::memory_order_acquire) == kPaired ? -1 : 0;
+    });
+  }
+
+  // Helper's waits: poll() until it returns 0 or 1 (-1: not yet), spinning, and napping kNap at
+  // a time after kIdle (the leader may be in a Python hook, or running alone).
+  template <class Poll>
+  static bool poll_napping(const Poll& poll) {
     using Clock = std::chrono::steady_clock;
     constexpr auto kIdle = std::chrono::microseconds(200), kNap = std::chrono::microseconds(50);
     Clock::time_point since{};
     for (long polls = 1;; ++polls) {
-      if (ready0.load(std::memory_order_acquire) >= k) return true;
-      if (state.load(std::memory_order_acquire) != kPaired) return false;
+      const int r = poll();
+      if (r >= 0) return r == 1;
       cpu_relax();
       if (polls % 256 != 0) continue;
       const auto now = Clock::now();
