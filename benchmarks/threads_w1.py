@@ -1,9 +1,10 @@
 """W1 (circles, [2, 10, 5, 1], full batch, 15000 iterations) on the core with two threads and
 with one, and the reference, in rounds: every run's time and the ratios.
 
-Two threads split each step of W1 in two blocks of columns, the second on another core, and
-the step waits for the slower block. On a shared VM the host sometimes runs one vCPU slower
-than the other, for minutes, so a single timing can mislead: this prints every run.
+Two threads split each step of W1 in two blocks of columns, one on each core, and the cores
+exchange their blocks' sums every step. On a shared VM the host moves the two vCPUs closer
+together or further apart (and at times runs one slower), for seconds to minutes, so a single
+timing can mislead: this prints every run.
 
 Each round times the reference too, and each nncore run is compared with its own round's
 reference run (a round takes a few seconds, the host's slow periods tens of seconds or more:
