@@ -1545,7 +1545,8 @@ double fused_step(const Shape& net, long mb, const T* X, const T* Y, const T* th
 // a C++ harness of the whole loop, medians: 2.97 -> 2.91 us while the host keeps the two vCPUs
 // close (a cache-line round trip of 130 ns), 4.76 -> 3.73 us when it places them far apart
 // (530 ns: this VM's host does, for seconds to minutes at a time; it had been taken for one
-// vCPU running slower). handoff_round_trip_ns measures the round trip.
+// vCPU running slower); 3.24 us with the sums sent from a buffer of each core's own (send).
+// handoff_round_trip_ns measures the round trip.
 //
 // The leader never waits for a helper that has not started: it runs the steps alone (both
 // blocks, on buffers of its own: solo) until the helper arrives, then hands its state over at
@@ -1577,6 +1578,7 @@ struct Paired {
   // step `first`, before it sets kPaired (t and the step counter are copied again into the
   // helper's own variables: nothing the helper writes shares a line with what the leader reads).
   AlignedBuffer<T> theta, v, s;
+  AlignedBuffer<T> sums0;  // the leader's block's sums (see send)
   std::int64_t t = 0;
   std::uint64_t step = 0, first = 0;
   FusedWork<T> solo;  // the leader's buffers while alone
@@ -1615,11 +1617,23 @@ struct Paired {
     });
   }
 
-  // This block's sums of this step, taken for writing at the start of the block (the other core
-  // read them two steps ago): their lines are not fetched one at a time as the sums are written.
+  // This block's part[k % 2], taken for writing at the start of the block (the other core read
+  // it two steps ago): send's copy then does not wait for its lines.
   static void claim(const T* part, long n) {
     constexpr long kLine = 64 / static_cast<long>(sizeof(T));
     for (long e = 0; e < n; e += kLine) prefetch_for_write(part + e);
+  }
+
+  // A block's sums are written into a buffer of the core's own (which its optimizer step then
+  // reads), and copied into part[k % 2] (taken by claim) at the end of the block, before its
+  // flag. Written there in place as the backward computed them, they made each block 0.25 us
+  // slower with the vCPUs far apart (the phases that write sums ran 20-60% slower: C++ harness,
+  // rdtsc per phase). W1's step, far apart: 3.80 -> 3.24 us (medians of 600 runs of 15000
+  // steps, alternated with the previous build); close together: 2.98 and 2.99 us.
+  static void send(std::atomic<std::uint64_t>& ready, std::uint64_t k, const T* sums, long n,
+                   T* part) {
+    std::copy(sums, sums + n, part);
+    ready.store(k, std::memory_order_release);
   }
 
   // Leader: true once block 1's sums of step k are out, false if the helper is left out.
@@ -1682,8 +1696,8 @@ double paired_leader_step(Paired<T>& pr, bool paired, std::uint64_t k, const Sha
   T* const p0 = w.blocks[0].part[k % 2].data();
   Paired<T>::claim(p0, w.n_params + 1);
   fused_block<T>(net, mb, 0, j1, s, X, Y, theta, keep_prob, seed, step, w.offset, w.n_params,
-                 w.blocks[0], p0);
-  pr.ready0.store(k, std::memory_order_release);
+                 w.blocks[0], pr.sums0.data());
+  Paired<T>::send(pr.ready0, k, pr.sums0.data(), w.n_params + 1, p0);
   const T* p1 = w.blocks[1].part[k % 2].data();
   if (!pr.wait_for_helper(k)) {  // left out: block 1 here, on the solo buffers
     FusedBlock<T>& b1 = pr.solo.blocks[1];
@@ -1691,7 +1705,7 @@ double paired_leader_step(Paired<T>& pr, bool paired, std::uint64_t k, const Sha
     fused_block<T>(net, mb, j1, s, s, X, Y, theta, keep_prob, seed, step, w.offset, w.n_params, b1,
                    b1.part[0].data());
   }
-  const T* const parts[2] = {p0, p1};
+  const T* const parts[2] = {pr.sums0.data(), p1};
   return gradient_from_parts<T>(net, mb, w.offset, w.n_params, parts, 2, theta, lambd, grad);
 }
 
@@ -1858,6 +1872,7 @@ TrainResult train(const TrainArgs<T>& a) {
     if (a.v != nullptr) paired->v.assign(np);
     if (a.s != nullptr) paired->s.assign(np);
     paired->solo.allocate(net, mbs, 0, dropout_on);
+    paired->sums0.assign(static_cast<std::size_t>(n_params + 1));
   }
   const auto epochs = [&] {
     for (long epoch = 0; epoch < a.num_epochs; ++epoch) {
@@ -1966,8 +1981,9 @@ TrainResult train(const TrainArgs<T>& a) {
     const T* const Y = Yb.data();
     FusedBlock<T>& mine = fw.blocks[1];
     const T* const other[2] = {fw.blocks[0].part[0].data(), fw.blocks[0].part[1].data()};
-    AlignedBuffer<T> g;
+    AlignedBuffer<T> g, sums;
     g.assign(static_cast<std::size_t>(n));
+    sums.assign(static_cast<std::size_t>(n + 1));
     T* const theta = pr.theta.data();
     T* const v = pr.v.data();
     T* const s = pr.s.data();
@@ -1979,10 +1995,10 @@ TrainResult train(const TrainArgs<T>& a) {
         T* const p1 = mine.part[k % 2].data();
         Paired<T>::claim(p1, n + 1);
         fused_block<T>(shape, m, j1, xs, xs, X, Y, theta, args.keep_prob, args.dropout_seed,
-                       step_h, offset, n, mine, p1);
-        pr.ready1.store(k, std::memory_order_release);
+                       step_h, offset, n, mine, sums.data());
+        Paired<T>::send(pr.ready1, k, sums.data(), n + 1, p1);
         if (!pr.wait_for_leader(k)) break;
-        const T* const parts[2] = {other[k % 2], p1};
+        const T* const parts[2] = {other[k % 2], sums.data()};
         gradient_from_parts<T>(shape, m, offset, n, parts, 2, theta, args.lambd, g.data());
         ++step_h;
         opt_step(static_cast<T>(args.learning_rates[epoch]), t_h, theta, g.data(), v, s);
