@@ -12,9 +12,13 @@ a round's runs see the same machine).
 
 Each round also measures what the two-thread step's speed hangs on: the round trip of a cache
 line between this thread and the pool's worker, just before and just after the two-thread run.
-On this VM it is about 130 ns while the host keeps the two vCPUs on one die and 500 ns or more
-when it moves them apart, for seconds to minutes at a time. The two-thread ratios are then also
-given for the rounds with a round trip under 250 ns both times ("near") and the others.
+On this VM the host places the two vCPUs in one of three ways, for seconds to minutes at a time,
+and the round trip tells them apart: about 130 ns ("close": on one die, presumably), 500 ns or
+more ("far"), and 50-70 ns ("shared"), where the two vCPUs turn out to share one core's
+compute: two one-thread processes pinned to them each ran 1.86 times slower, and two threads
+train no faster than one. (Round trips of microseconds or more are a vCPU the host has paused:
+"paused".) The two-thread ratios are also given for each placement (both round trips in its
+range; "changed" when they are not).
 
     python benchmarks/threads_w1.py [--rounds 12] [--no-reference]
 """
@@ -30,7 +34,21 @@ from nncore import _core, datasets
 from nncore import reference as ref
 
 DIMS = [2, 10, 5, 1]
-NEAR = 250.0  # ns: a round trip below this, before and after the run, makes a "near" round
+# The placements by round trip (ns): [low, high).
+PLACEMENTS = {
+    "shared": (0.0, 90.0),
+    "close": (90.0, 250.0),
+    "far": (400.0, 2000.0),
+    "paused": (2000.0, float("inf")),  # a vCPU descheduled by the host: no placement to tell
+}
+
+
+def placement(trip: tuple[float, float]) -> str:
+    """The placement both round trips of a run fall in, else "changed"."""
+    for name, (low, high) in PLACEMENTS.items():
+        if all(low <= t < high for t in trip):
+            return name
+    return "changed"
 
 
 def run(engine, X, Y) -> float:
@@ -78,16 +96,18 @@ def main() -> None:
         print("   " + " ".join(f"{t:.3f}" for t in references))
     print("cache-line round trip between the two threads, before / after each two-thread run (ns):")
     print("   " + " ".join(f"{a:.0f}/{b:.0f}" for a, b in trips))
-    near = [max(trip) < NEAR for trip in trips]
-    print(f"near rounds (both under {NEAR:.0f} ns): {sum(near)} of {len(near)}")
-    for label, keep in (("near", True), ("other", False)):
-        runs = [t for t, n in zip(times[2], near) if n == keep]
-        if not runs:
+    places = [placement(trip) for trip in trips]
+    print("placements: " + ", ".join(f"{name} {places.count(name)}"
+                                     for name in (*PLACEMENTS, "changed")))  # fmt: skip
+    for name in (*PLACEMENTS, "changed"):
+        rounds = [i for i, p in enumerate(places) if p == name]
+        if not rounds:
             continue
+        runs = [times[2][i] for i in rounds]
         median = statistics.median(runs)
-        line = f"   2 threads, {label} rounds: min {min(runs):.4f} median {median:.4f} s"
+        line = f"   2 threads, {name}: min {min(runs):.4f} median {median:.4f} s"
         if references:
-            paired = [r / t for r, t, n in zip(references, times[2], near) if n == keep]
+            paired = [references[i] / times[2][i] for i in rounds]
             line += f", reference / nncore median {statistics.median(paired):.1f}x"
             line += f" (min {min(paired):.1f}x, max {max(paired):.1f}x)"
         print(line)
