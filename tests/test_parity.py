@@ -196,7 +196,7 @@ def test_random_mini_batches(m, size, seed):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 10, 11, 2**31 + 5, 2**32 - 1])
-@pytest.mark.parametrize("n", [0, 1, 2, 3, 300, 1000, 2**16 + 3])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 300, 624, 625, 1000, 1249, 2**16 + 3])
 def test_numpy_permutation(seed, n):
     expected = np.random.RandomState(seed).permutation(n)
     np.testing.assert_array_equal(_core.numpy_permutation(seed, n), expected)
