@@ -37,21 +37,21 @@ void cpu_relax() {
 
 namespace {
 
-// Polls done() for up to kSpin; true as soon as it holds, false if the time ran out (the
-// caller then sleeps on a condition variable). Long enough to bridge the gap between two
-// steps of a small network's training (about 1 us: W1's layers at m = 1200 on two threads take
-// 21 us/step, against 52 us when every step wakes a sleeping worker), short enough not to hold
-// a core that has nothing to do: spinning 100 us made W4 f32 and W5 7-14% slower than no spin,
-// 20 us did not (same session, best of 3).
+// Polls done() for up to `limit`; true as soon as it holds, false if the time ran out (the
+// caller then sleeps on a condition variable). The pool's limit, kSpin, is long enough to
+// bridge the gap between two steps of a small network's training (about 1 us: W1's layers at
+// m = 1200 on two threads take 21 us/step, against 52 us when every step wakes a sleeping
+// worker), short enough not to hold a core that has nothing to do: spinning 100 us made W4 f32
+// and W5 7-14% slower than no spin, 20 us did not (same session, best of 3).
 constexpr std::chrono::microseconds kSpin{20};
 
 template <class Done>
-bool spin_until(const Done& done) {
+bool spin_until(const Done& done, std::chrono::microseconds limit = kSpin) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 1;; ++i) {
     if (done()) return true;
     cpu_relax();
-    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > kSpin) return done();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > limit) return done();
   }
 }
 
@@ -327,15 +327,8 @@ double handoff_round_trip_ns(long rounds) {
     if (with_helper != 0) {
       // Round 0 waits for the helper to start (a sleeping worker takes a while to wake).
       c.ping.store(0, std::memory_order_release);
-      const auto deadline = Clock::now() + std::chrono::milliseconds(100);
-      bool started = true;
-      for (long polls = 1; c.pong.load(std::memory_order_acquire) != 1; ++polls) {
-        cpu_relax();
-        if (polls % 64 == 0 && Clock::now() > deadline) {
-          started = false;
-          break;
-        }
-      }
+      const auto answered = [&c] { return c.pong.load(std::memory_order_acquire) == 1; };
+      const bool started = spin_until(answered, std::chrono::milliseconds(100));
       if (started) {
         const auto start = Clock::now();
         for (long i = 1; i <= c.rounds; ++i) {
