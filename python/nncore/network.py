@@ -762,8 +762,17 @@ class Network:
     @property
     @_reader("parameters")
     def parameters(self) -> dict[str, np.ndarray]:
-        """The parameters as a course dict ``{"W1", "b1", ...}`` (copies)."""
+        """The parameters as a course dict ``{"W1", "b1", ...}`` (copies).
+
+        Assigning such a dict (same ``layers_dims``, the network's dtype, finite values)
+        replaces them; the optimizer's state and the counts are kept.
+        """
         return unflatten(self._theta, self.layers_dims)
+
+    @parameters.setter
+    def parameters(self, parameters: dict) -> None:
+        with self._reading("parameters", in_fit_callback=False):
+            self._theta[:] = flatten(parameters, self.layers_dims, self.dtype)
 
     @property
     @_reader("optimizer_state", in_fit_callback=False)
