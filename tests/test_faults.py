@@ -431,3 +431,17 @@ def test_predict_memory_does_not_grow_with_the_width_times_m():
         timeout=300, memory=2 * 2**30,
     )  # fmt: skip
     assert "PREDICTED (1, 100000)" in proc.stdout, proc.stderr
+
+
+def test_a_network_trained_by_the_sklearn_slow_loop_saves_and_loads(tmp_path):
+    """nncore.sklearn's own loop (here for sample weights) keeps epochs and costs in step."""
+    pytest.importorskip("sklearn")
+    from nncore.sklearn import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    with pytest.warns(Warning, match="Maximum iterations"):
+        clf.fit(X.T, Y.ravel(), sample_weight=np.linspace(0.5, 2, X.shape[1]))
+    clf.network_.save(tmp_path / "n.npz")
+    back = nncore.Network.load(tmp_path / "n.npz")
+    assert back.epochs == clf.network_.epochs == 3
+    assert back.predict(X).tobytes() == clf.network_.predict(X).tobytes()

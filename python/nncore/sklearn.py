@@ -799,6 +799,7 @@ class _BaseMLP(BaseEstimator):
                 )
                 total += loss * len(rows)
                 self._step(params, dW + db, slow, lr)
+            net.costs = np.append(net.costs, total / n)  # one cost per epoch, as fit keeps
             net.epochs += 1
             if all(np.isfinite(a).all() for a in params):
                 net.parameters = {
