@@ -382,9 +382,7 @@ class Network:
             )
         t = chk.integer(self._t, "t", low=0, high=chk.MAX_INT64)
         step = chk.integer(self._step, "step", low=0, high=chk.MAX_INT64)
-        # (epochs without an optimizer: trained outside the core's loop, by nncore.sklearn's
-        # own loop; steps key the dropout masks of the core's, which needs an optimizer.)
-        if t > step or (t and optimizer != "adam") or (not optimizer and step):
+        if t > step or (t and optimizer != "adam") or (not optimizer and step + epochs):
             raise ValueError(
                 f"inconsistent counts: t={t}, step={step}, epochs={epochs}, optimizer={optimizer!r}"
             )

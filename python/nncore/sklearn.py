@@ -775,6 +775,7 @@ class _BaseMLP(BaseEstimator):
                 "v": [np.zeros_like(a) for a in params],
                 "s": [np.zeros_like(a) for a in params],
                 "t": 0,
+                "epochs": 0,  # epochs of this loop, which Network's counts do not include
             }
         alpha = float(self.alpha)
         # A diverging run overflows on the way to NaN; the checks below handle it.
@@ -787,7 +788,9 @@ class _BaseMLP(BaseEstimator):
         L = len(params) // 2
         while self.n_iter_ < epochs and not state["stop"]:
             if self.shuffle:
-                order = np.random.RandomState(net.seed + net.epochs + 1).permutation(n)
+                # The core's order for its epoch `epochs` (the shuffle of minibatch runs).
+                order = np.random.RandomState(net.seed + net.epochs + slow["epochs"] + 1)
+                order = order.permutation(n)
             else:
                 order = np.arange(n)
             lr = self._optimizer.learning_rate
@@ -799,8 +802,7 @@ class _BaseMLP(BaseEstimator):
                 )
                 total += loss * len(rows)
                 self._step(params, dW + db, slow, lr)
-            net.costs = np.append(net.costs, total / n)  # one cost per epoch, as fit keeps
-            net.epochs += 1
+            slow["epochs"] += 1
             if all(np.isfinite(a).all() for a in params):
                 net.parameters = {
                     key: a
