@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import nncore
+from nncore import _threads
 from nncore import reference as ref
 
 
@@ -115,7 +116,8 @@ def _result(r):
 
 def _run(code, env_threads=None, timeout=120):
     """Runs code in a child interpreter; on timeout, kills it and every process it forked."""
-    env = dict(os.environ)
+    # Without the budget variables of joblib's workers, which lower the default (test_budgets).
+    env = {k: v for k, v in os.environ.items() if k not in _threads.BUDGET_VARIABLES}
     env.pop("NNCORE_NUM_THREADS", None)
     if env_threads is not None:
         env["NNCORE_NUM_THREADS"] = env_threads

@@ -3,8 +3,10 @@
 This module is the oracle for nncore: every fast function is checked against the function of
 the same name here. It follows the course code closely (initialization, regularization,
 gradient checking and optimization assignments, on top of the L-layer network
-``[LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID``), generalized to any number of layers and to
-a ``tanh`` hidden activation. See ``COURSE.md`` for the specification.
+``[LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID``), generalized to any number of layers, to
+the hidden activations of :data:`ACTIVATIONS` (``tanh``, and scikit-learn's ``logistic``,
+``identity``, plus ``leaky_relu``) and to two more optimizers (RMSprop and scikit-learn's
+Nesterov momentum). See ``COURSE.md`` for the specification.
 
 Conventions: one column per example, ``X`` of shape ``(n_x, m)``, ``Y`` of shape ``(1, m)``
 with values 0/1; parameters ``{"W1", "b1", ..., "WL", "bL"}`` with ``Wl`` of shape
@@ -31,6 +33,10 @@ import numpy as np
 from ._types import LayerCache
 
 __all__ = [
+    "ACTIVATIONS",
+    "DERIVATIVES",
+    "HIDDEN_ACTIVATIONS",
+    "OPTIMIZERS",
     "LayerCache",
     "backward_propagation",
     "backward_propagation_with_dropout",
@@ -42,13 +48,16 @@ __all__ = [
     "forward_propagation_with_dropout",
     "gradient_check_n",
     "gradients_to_vector",
+    "identity",
     "initialize_adam",
     "initialize_parameters_deep",
     "initialize_parameters_he",
     "initialize_parameters_random",
     "initialize_parameters_xavier",
     "initialize_parameters_zeros",
+    "initialize_rmsprop",
     "initialize_velocity",
+    "leaky_relu",
     "model",
     "predict",
     "predict_dec",
@@ -60,13 +69,17 @@ __all__ = [
     "update_parameters_with_adam",
     "update_parameters_with_gd",
     "update_parameters_with_momentum",
+    "update_parameters_with_nesterov",
+    "update_parameters_with_rmsprop",
     "vector_to_dictionary",
 ]
 
-HIDDEN_ACTIVATIONS = ("relu", "tanh")
+HIDDEN_ACTIVATIONS = ("relu", "tanh", "logistic", "identity", "leaky_relu")
 INITIALIZATIONS = ("zeros", "random", "he", "xavier", "deep")
-OPTIMIZERS = ("gd", "momentum", "adam")
+OPTIMIZERS = ("gd", "momentum", "adam", "rmsprop", "nesterov")
 DECAYS = ("update_lr", "schedule_lr_decay")
+#: Slope of ``leaky_relu`` for ``z <= 0``.
+LEAKY_RELU_SLOPE = 0.01
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,14 +121,89 @@ def relu(z: np.ndarray) -> np.ndarray:
     return np.maximum(0, z)
 
 
-def _activate(Z: np.ndarray, activation: str) -> np.ndarray:
-    if activation == "relu":
-        return relu(Z)
-    if activation == "tanh":
-        return np.tanh(Z)
-    if activation == "sigmoid":
-        return sigmoid(Z)
-    raise ValueError(f"activation must be one of 'relu', 'tanh', 'sigmoid', got {activation!r}")
+def identity(z: np.ndarray) -> np.ndarray:
+    """Identity ``z`` (no non-linearity).
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Pre-activation.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``z`` itself (not a copy).
+    """
+    return z
+
+
+def leaky_relu(z: np.ndarray) -> np.ndarray:
+    """Leaky rectified linear unit: ``z`` for ``z > 0``, else ``0.01 * z``, element-wise.
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Pre-activation.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``np.where(z > 0, z, 0.01 * z)``.
+    """
+    return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
+
+
+# The derivatives are written from the activation's output A = g(Z) (before dropout), as the
+# course writes relu's and tanh's and as scikit-learn's DERIVATIVES do: every one of them is a
+# function of A alone, so the backward pass needs nothing but what the forward cache holds. Each
+# maps the gradient dA with respect to A to dZ = dA * g'(Z). relu and tanh keep the course's
+# expressions exactly. At z = 0, relu's derivative is 0 (A > 0 is false) and leaky_relu takes
+# the same side (its slope 0.01); leaky_relu's output is positive exactly when z is, so A > 0
+# tells the two sides apart.
+
+
+def _relu_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return dA * (A > 0)
+
+
+def _tanh_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return dA * (1 - A**2)
+
+
+def _logistic_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    # (dA * A) * (1 - A): scikit-learn's order of the two products.
+    return dA * A * (1 - A)
+
+
+def _identity_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return dA
+
+
+def _leaky_relu_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return dA * np.where(A > 0, 1.0, LEAKY_RELU_SLOPE)
+
+
+#: Activation functions by name: ``ACTIVATIONS[name](Z) -> A``. The hidden activations are the
+#: keys of :data:`DERIVATIVES`; ``"sigmoid"`` is the output layer's (the same function as
+#: ``"logistic"``).
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": relu,
+    "tanh": np.tanh,
+    "logistic": sigmoid,
+    "identity": identity,
+    "leaky_relu": leaky_relu,
+    "sigmoid": sigmoid,
+}
+
+#: Derivatives of the hidden activations by name: ``DERIVATIVES[name](A, dA) -> dZ``, with
+#: ``A = ACTIVATIONS[name](Z)`` before dropout and ``dZ = dA * g'(Z)``.
+DERIVATIVES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "relu": _relu_derivative,
+    "tanh": _tanh_derivative,
+    "logistic": _logistic_derivative,
+    "identity": _identity_derivative,
+    "leaky_relu": _leaky_relu_derivative,
+}
 
 
 def _check_hidden_activation(hidden_activation: str) -> None:
@@ -133,6 +221,13 @@ def _num_layers(parameters: dict) -> int:
     if L == 0:
         raise ValueError("parameters holds no weights: expected keys 'W1', 'b1', ...")
     return L
+
+
+def _parameter_gradient_keys(parameters: dict) -> list[tuple[str, str]]:
+    """``[("W1", "dW1"), ("b1", "db1"), ...]``: each parameter's key beside its gradient's
+    (and optimizer state's) key, in the course's order."""
+    L = _num_layers(parameters)
+    return [pair for l in range(1, L + 1) for pair in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}"))]
 
 
 def _layers_dims_of(parameters: dict) -> list[int]:
@@ -293,7 +388,7 @@ def forward_propagation(
         Input, shape ``(n_x, m)``.
     parameters : dict
         ``{"W1", "b1", ..., "WL", "bL"}``; L is the number of ``W`` keys.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
 
     Returns
@@ -306,8 +401,8 @@ def forward_propagation(
     Raises
     ------
     ValueError
-        If ``hidden_activation`` is not ``"relu"`` or ``"tanh"``, or ``parameters`` holds
-        no ``W1``.
+        If ``hidden_activation`` is not one of ``HIDDEN_ACTIVATIONS``, or ``parameters``
+        holds no ``W1``.
     """
     return _forward(X, parameters, hidden_activation, keep_prob=1.0)
 
@@ -336,7 +431,7 @@ def forward_propagation_with_dropout(
     seed : int or None, optional
         If not ``None``, ``np.random.seed(seed)`` is called first (the course always uses 1, so
         every call draws the same masks). ``None`` continues the global generator's stream.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
 
     Returns
@@ -349,8 +444,8 @@ def forward_propagation_with_dropout(
     Raises
     ------
     ValueError
-        If ``keep_prob`` is not in ``(0, 1]`` or ``hidden_activation`` is not
-        ``"relu"`` or ``"tanh"``.
+        If ``keep_prob`` is not in ``(0, 1]`` or ``hidden_activation`` is not one of
+        ``HIDDEN_ACTIVATIONS``.
     """
     if not 0 < keep_prob <= 1:
         raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
@@ -375,7 +470,7 @@ def _forward(
         b = parameters[f"b{l}"]
         activation = hidden_activation if l < L else "sigmoid"
         Z = np.dot(W, A_prev) + b
-        A = _activate(Z, activation)
+        A = ACTIVATIONS[activation](Z)
         D = None
         if dropout and l < L:
             D = (np.random.rand(*A.shape) < keep_prob).astype(A.dtype)
@@ -460,9 +555,9 @@ def _backward(
     initialization ``dZL`` is exactly +-0.5, so a balanced ``dbL`` is exactly 0 and the cost
     stays at log 2); below layer 1 the gradient flows on as
     ``dA = W.T @ dZ``, masked and rescaled by the layer's dropout mask if it has one, then
-    through the hidden activation (relu: ``Z > 0``; tanh: ``1 - A**2`` with ``A`` before
-    dropout). ``X`` is not needed (``caches[0].A_prev`` is ``X``); it is kept for the course's
-    signature.
+    through the hidden activation's derivative ``DERIVATIVES[activation](A, dA)`` with ``A``
+    before dropout (relu: ``dA * (A > 0)``; tanh: ``dA * (1 - A**2)``). ``X`` is not needed
+    (``caches[0].A_prev`` is ``X``); it is kept for the course's signature.
     """
     m = Y.shape[1]
     L = len(caches)
@@ -480,15 +575,12 @@ def _backward(
             dA = np.dot(cache.W.T, dZ)
             if below.D is not None:
                 dA = dA * below.D / keep_prob
-            if below.activation == "relu":
-                dZ = dA * (below.Z > 0)
-            elif below.activation == "tanh":
-                dZ = dA * (1 - below.A**2)
-            else:
+            if below.activation not in DERIVATIVES:
                 raise ValueError(
                     f"hidden layer {l - 1} has activation {below.activation!r}, "
-                    "expected 'relu' or 'tanh'"
+                    f"expected one of {HIDDEN_ACTIVATIONS}"
                 )
+            dZ = DERIVATIVES[below.activation](below.A, dA)
     # Return the keys in the course's order dW1, db1, dW2, ...
     return {key: grads[key] for l in range(1, L + 1) for key in (f"dW{l}", f"db{l}")}
 
@@ -710,7 +802,7 @@ def gradient_check_n(
         Labels 0/1, shape ``(1, m)``.
     epsilon : float, optional
         Finite-difference step.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     lambd : float, optional
         L2 regularization strength of the cost.
@@ -842,13 +934,11 @@ def update_parameters_with_momentum(
     v : dict
         New velocity.
     """
-    L = _num_layers(parameters)
     new_parameters = {}
     new_v = {}
-    for l in range(1, L + 1):
-        for p, g in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}")):
-            new_v[g] = beta * v[g] + (1 - beta) * grads[g]
-            new_parameters[p] = parameters[p] - learning_rate * new_v[g]
+    for p, g in _parameter_gradient_keys(parameters):
+        new_v[g] = beta * v[g] + (1 - beta) * grads[g]
+        new_parameters[p] = parameters[p] - learning_rate * new_v[g]
     return new_parameters, new_v
 
 
@@ -916,18 +1006,112 @@ def update_parameters_with_adam(
     """
     if t < 1:
         raise ValueError(f"t must be >= 1 (incremented before each update), got {t!r}")
-    L = _num_layers(parameters)
     new_parameters, new_v, new_s, v_corrected, s_corrected = {}, {}, {}, {}, {}
-    for l in range(1, L + 1):
-        for p, g in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}")):
-            new_v[g] = beta1 * v[g] + (1 - beta1) * grads[g]
-            v_corrected[g] = new_v[g] / (1 - np.power(beta1, t))
-            new_s[g] = beta2 * s[g] + (1 - beta2) * np.power(grads[g], 2)
-            s_corrected[g] = new_s[g] / (1 - np.power(beta2, t))
-            new_parameters[p] = parameters[p] - learning_rate * v_corrected[g] / (
-                np.sqrt(s_corrected[g]) + epsilon
-            )
+    for p, g in _parameter_gradient_keys(parameters):
+        new_v[g] = beta1 * v[g] + (1 - beta1) * grads[g]
+        v_corrected[g] = new_v[g] / (1 - np.power(beta1, t))
+        new_s[g] = beta2 * s[g] + (1 - beta2) * np.power(grads[g], 2)
+        s_corrected[g] = new_s[g] / (1 - np.power(beta2, t))
+        new_parameters[p] = parameters[p] - learning_rate * v_corrected[g] / (
+            np.sqrt(s_corrected[g]) + epsilon
+        )
     return new_parameters, new_v, new_s, v_corrected, s_corrected
+
+
+def initialize_rmsprop(parameters: dict) -> dict[str, np.ndarray]:
+    """Zero running average of the squared gradients for RMSprop.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}``.
+
+    Returns
+    -------
+    dict
+        ``s``: ``{"dW1", "db1", ...}`` of zeros with the parameters' shapes.
+    """
+    return initialize_velocity(parameters)
+
+
+def update_parameters_with_rmsprop(
+    parameters: dict,
+    grads: dict,
+    s: dict,
+    learning_rate: float,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One RMSprop step (no bias correction, no momentum).
+
+    ``s = beta2 s + (1 - beta2) g**2``, ``W = W - learning_rate * g / (sqrt(s) + epsilon)``
+    (likewise ``b``); the same form as ``torch.optim.RMSprop`` with ``alpha=beta2`` and
+    ``eps=epsilon``, which also adds ``eps`` after the square root.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}`` (not modified).
+    grads : dict
+        ``{"dW1", "db1", ...}``.
+    s : dict
+        Running average of the squared gradients ``{"dW1", "db1", ...}`` (not modified).
+    learning_rate : float
+        Step size.
+    beta2 : float, optional
+        Decay rate of ``s``.
+    epsilon : float, optional
+        Added to the denominator.
+
+    Returns
+    -------
+    parameters : dict
+        New parameters.
+    s : dict
+        New running average.
+    """
+    new_parameters, new_s = {}, {}
+    for p, g in _parameter_gradient_keys(parameters):
+        new_s[g] = beta2 * s[g] + (1 - beta2) * np.square(grads[g])
+        new_parameters[p] = parameters[p] - learning_rate * grads[g] / (np.sqrt(new_s[g]) + epsilon)
+    return new_parameters, new_s
+
+
+def update_parameters_with_nesterov(
+    parameters: dict, grads: dict, v: dict, beta: float, learning_rate: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One Nesterov momentum step in scikit-learn's form.
+
+    ``v = beta * v - learning_rate * dW``; ``W = W + (beta * v - learning_rate * dW)``
+    (likewise ``b``), as ``SGDOptimizer(..., nesterov=True)`` of
+    ``sklearn.neural_network._stochastic_optimizers``. Unlike the course's momentum, ``v``
+    holds the step (it already carries ``-learning_rate``), not an average of gradients.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}`` (not modified).
+    grads : dict
+        ``{"dW1", "db1", ...}``.
+    v : dict
+        Velocity ``{"dW1", "db1", ...}`` from :func:`initialize_velocity` (not modified).
+    beta : float
+        Momentum coefficient.
+    learning_rate : float
+        Step size.
+
+    Returns
+    -------
+    parameters : dict
+        New parameters.
+    v : dict
+        New velocity.
+    """
+    new_parameters, new_v = {}, {}
+    for p, g in _parameter_gradient_keys(parameters):
+        new_v[g] = beta * v[g] - learning_rate * grads[g]
+        new_parameters[p] = parameters[p] + (beta * new_v[g] - learning_rate * grads[g])
+    return new_parameters, new_v
 
 
 def random_mini_batches(
@@ -1044,7 +1228,7 @@ def predict(
         Labels 0/1, shape ``(1, m)``.
     parameters : dict
         ``{"W1", "b1", ..., "WL", "bL"}``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
 
     Returns
@@ -1068,7 +1252,7 @@ def predict_dec(parameters: dict, X: np.ndarray, hidden_activation: str = "relu"
         ``{"W1", "b1", ..., "WL", "bL"}``.
     X : numpy.ndarray
         Input, shape ``(n_x, m)``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
 
     Returns
@@ -1129,16 +1313,16 @@ def model(
         Labels 0/1, shape ``(1, m)``.
     layers_dims : list of int
         ``[n_x, n_1, ..., n_L]``.
-    optimizer : {"gd", "momentum", "adam"}, optional
+    optimizer : {"gd", "momentum", "adam", "rmsprop", "nesterov"}, optional
         Update rule.
     learning_rate : float, optional
         Initial learning rate.
     mini_batch_size : int or None, optional
         Minibatch size; ``None`` for full-batch gradient descent (one step per epoch).
     beta : float, optional
-        Momentum coefficient.
+        Momentum coefficient (momentum and Nesterov).
     beta1, beta2, epsilon : float, optional
-        Adam hyperparameters.
+        Adam hyperparameters; RMSprop uses ``beta2`` and ``epsilon``.
     num_epochs : int, optional
         Number of epochs (iterations when full batch).
     initialization : {"zeros", "random", "he", "xavier", "deep"} or dict, optional
@@ -1151,7 +1335,7 @@ def model(
         Learning-rate decay ``decay(learning_rate0, epoch_num, decay_rate)``.
     decay_rate : float, optional
         Passed to ``decay``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     print_cost : bool, optional
         Print the cost every 1000 epochs.
@@ -1208,10 +1392,12 @@ def model(
             f"got {initialization!r}"
         )
 
-    if optimizer == "momentum":
+    if optimizer in ("momentum", "nesterov"):
         v = initialize_velocity(parameters)
     elif optimizer == "adam":
         v, s = initialize_adam(parameters)
+    elif optimizer == "rmsprop":
+        s = initialize_rmsprop(parameters)
 
     m = X.shape[1]
     costs = []
@@ -1249,6 +1435,14 @@ def model(
             elif optimizer == "momentum":
                 parameters, v = update_parameters_with_momentum(
                     parameters, grads, v, beta, learning_rate
+                )
+            elif optimizer == "nesterov":
+                parameters, v = update_parameters_with_nesterov(
+                    parameters, grads, v, beta, learning_rate
+                )
+            elif optimizer == "rmsprop":
+                parameters, s = update_parameters_with_rmsprop(
+                    parameters, grads, s, learning_rate, beta2, epsilon
                 )
             else:
                 t = t + 1
