@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import nncore
-from nncore import _core
+from nncore import _core, _threads
 from nncore import reference as ref
 
 
@@ -114,7 +114,8 @@ def _result(r):
 
 
 def _run(code, env_threads=None, timeout=120):
-    env = dict(os.environ)
+    # Without the budget variables of joblib's workers, which lower the default (test_budgets).
+    env = {k: v for k, v in os.environ.items() if k not in _threads.BUDGET_VARIABLES}
     env.pop("NNCORE_NUM_THREADS", None)
     if env_threads is not None:
         env["NNCORE_NUM_THREADS"] = env_threads

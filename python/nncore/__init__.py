@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 
-from . import _core, reference
+from . import _core, _threads, reference
 from ._mirror import (
     accuracy,
     backward_propagation,
@@ -45,6 +45,11 @@ from ._mirror import (
 from ._training import TrainingDiverged, TrainingInterrupted, model
 from ._types import LayerCache
 from .network import Network
+
+# A joblib worker's share of the machine (OMP_NUM_THREADS and its kin) caps the default pool;
+# threadpoolctl can then see and limit it (see _threads.py).
+_threads.apply_environment_budget()
+_threads.register_threadpoolctl()
 
 __version__ = _core.version
 
@@ -121,8 +126,12 @@ def get_num_threads() -> int:
     Returns
     -------
     int
-        The value set by :func:`set_num_threads`, else the environment variable
-        ``NNCORE_NUM_THREADS`` (read at import), else ``min(usable CPUs, 4)``. Small layers
+        The value set by :func:`set_num_threads` (or ``threadpoolctl.threadpool_limits``), else
+        the environment variable ``NNCORE_NUM_THREADS`` (read at import), else
+        ``min(usable CPUs, 4)``, lowered to the budget of ``OMP_NUM_THREADS`` (or the first set
+        of ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``, ``BLIS_NUM_THREADS``,
+        ``VECLIB_MAXIMUM_THREADS``, ``NUMEXPR_NUM_THREADS``) when one is set, as joblib sets
+        them in its workers to ``cpu_count // n_jobs``. Small layers
         always run on the calling thread, and results are bitwise identical for every count.
     """
     return _core.num_threads()

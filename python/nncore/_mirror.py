@@ -1200,14 +1200,3 @@ def predict_dec(parameters: dict, X, hidden_activation: str = "relu"):
     AL, _ = forward_propagation(X, parameters, hidden_activation)
     return AL > 0.5
 
-
-def unflatten_lists(theta: np.ndarray, dims) -> list[np.ndarray]:
-    """``[W1, b1, W2, b2, ...]`` as C-contiguous views of the core's flat buffer ``theta``."""
-    out = []
-    start = 0
-    for l in range(1, len(dims)):
-        for shape in ((dims[l], dims[l - 1]), (dims[l], 1)):
-            size = shape[0] * shape[1]
-            out.append(theta[start : start + size].reshape(shape))
-            start += size
-    return out

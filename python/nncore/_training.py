@@ -14,13 +14,13 @@ import numpy as np
 
 from . import _core
 from . import _validate as chk
+from ._flat import flatten, layers, unflatten
 from ._mirror import (
     HIDDEN,
     OPTIMIZER_CODES,
     core_for,
     schedule_lr_decay,
     update_lr,
-    vector_to_dictionary,
 )
 
 OUTPUTS = {"sigmoid": 0, "softmax": 1, "identity": 2}
@@ -74,25 +74,6 @@ class TrainingDiverged(FloatingPointError):
         self.costs = costs
 
 
-def n_parameters(dims: list[int]) -> int:
-    """Number of weights and biases of a network with layer sizes ``dims``."""
-    return sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
-
-
-def flatten(parameters: dict, dims: list[int], dt: np.dtype, name="parameters") -> np.ndarray:
-    """One flat C-order buffer ``W1, b1, W2, b2, ...`` (the core's layout), checked."""
-    W, b = chk.parameters_list(parameters, dt, n_x=dims[0], name=name)
-    got = [dims[0]] + [Wl.shape[0] for Wl in W]
-    if got != list(dims):
-        raise ValueError(f"{name} have layers_dims {got}, expected {list(dims)}")
-    return np.concatenate([a.ravel() for pair in zip(W, b) for a in pair]).astype(dt, copy=False)
-
-
-def unflatten(theta: np.ndarray, dims: list[int], prefix: str = "") -> dict[str, np.ndarray]:
-    """The course dict of (copies of) the arrays in a flat buffer, keys prefixed by ``prefix``."""
-    return {prefix + key: a for key, a in vector_to_dictionary(theta, dims).items()}
-
-
 def decay_function(decay):
     """``None``, the name of a course schedule, or a callable ``(lr0, epoch, rate) -> lr``."""
     if decay is None or callable(decay):
@@ -100,6 +81,13 @@ def decay_function(decay):
     if isinstance(decay, str) and decay in DECAYS:
         return DECAYS[decay]
     raise ValueError(f"decay must be None, one of {tuple(DECAYS)} or a callable, got {decay!r}")
+
+
+def schedule(lr0: float, first_epoch: int, num_epochs: int, decay, decay_rate: float):
+    """``rates(first, n)`` for :func:`run`, after checking the rates of the first call's worth
+    of epochs (so that a bad ``decay`` is refused before training starts)."""
+    learning_rates(lr0, first_epoch, min(num_epochs, CHUNK_EPOCHS), decay, decay_rate)
+    return lambda first, n: learning_rates(lr0, first, n, decay, decay_rate)
 
 
 def learning_rates(lr0: float, first_epoch: int, num_epochs: int, decay, decay_rate: float):
@@ -127,35 +115,104 @@ def learning_rates(lr0: float, first_epoch: int, num_epochs: int, decay, decay_r
     return rates
 
 
+def keep_going(answer, name: str = "callback") -> bool:
+    """The stop rule of a training callback: ``None`` (no return statement) goes on; a bool or
+    an integer, Python or numpy, stops when false (``False``, ``np.False_``, ``0``: what
+    ``return cost > tol`` gives on numpy floats); anything else raises ``TypeError`` (a
+    string, a float, a list or an array of several values has no clear truth)."""
+    if answer is None:
+        return True
+    if isinstance(answer, np.ndarray) and answer.shape == ():
+        answer = answer[()]
+    if isinstance(answer, (bool, np.bool_, numbers.Integral)):
+        return bool(answer)
+    raise TypeError(
+        f"{name} must return None or a bool or integer (false stops training), got "
+        f"{type(answer).__name__} {answer!r}"
+    )
+
+
 class _Progress:
-    """tqdm when it is installed, else a one-line report on stderr."""
+    """tqdm when it is installed, else a one-line report on stderr. Never stops a training:
+    with ``sys.stderr`` missing (``None``, as under pythonw), closed or broken, it stays
+    silent."""
 
     def __init__(self, total: int, first_epoch: int):
         self.total = total
         self.shown = 0
         self.first_epoch = first_epoch
+        self.bar = None
+        self.silent = sys.stderr is None
+        if self.silent:
+            return
         try:
             from tqdm.auto import tqdm
         except ImportError:
-            self.bar = None
-        else:
-            self.bar = tqdm(total=total, unit="epoch", dynamic_ncols=True)
+            return
+        self.bar = self._guarded(lambda: tqdm(total=total, unit="epoch", dynamic_ncols=True))
+
+    def _guarded(self, write):
+        """``write()``, or silence from now on if the stream fails."""
+        if self.silent:
+            return None
+        try:
+            return write()
+        except (OSError, ValueError, AttributeError):  # closed, broken, or replaced by None
+            self.silent = True
+            return None
 
     def update(self, epochs_done: int, cost: float) -> None:
-        if self.bar is not None:
-            self.bar.update(epochs_done - self.shown)
-            if cost == cost:
-                self.bar.set_postfix(cost=f"{cost:.6g}", refresh=False)
+        bar = self.bar
+        if bar is not None:
+
+            def write():
+                bar.update(epochs_done - self.shown)
+                if cost == cost:
+                    bar.set_postfix(cost=f"{cost:.6g}", refresh=False)
         else:
             epoch = self.first_epoch + epochs_done
-            sys.stderr.write(f"\repoch {epoch}/{self.first_epoch + self.total}  cost {cost:.6g}")
+            total = self.first_epoch + self.total
+
+            def write():
+                sys.stderr.write(f"\repoch {epoch}/{total}  cost {cost:.6g}")
+
+        self._guarded(write)
         self.shown = epochs_done
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-        else:
-            sys.stderr.write("\n")
+        bar = self.bar
+        self._guarded(bar.close if bar is not None else lambda: sys.stderr.write("\n"))
+
+
+# Epochs per call into the core: what the per-epoch buffers (costs and learning rates, 16 bytes
+# an epoch) may hold, so that memory does not grow with num_epochs (1 MiB). The results do not
+# depend on it: the shuffles, dropout masks and optimizer counts carry over between calls.
+CHUNK_EPOCHS = 1 << 16
+
+
+def _chunk(done: int, remaining: int, callback_every: int) -> tuple[int, int]:
+    """``(epochs, core_callback_every)`` of the next call into the core, ``done`` epochs into
+    the run: a callback falls after every ``callback_every`` epochs of the run, so a call
+    starts on a multiple of ``callback_every`` or ends on the next one."""
+    if callback_every == 0:
+        return min(CHUNK_EPOCHS, remaining), 0
+    if callback_every <= CHUNK_EPOCHS:  # starts stay multiples of callback_every
+        return min(CHUNK_EPOCHS // callback_every * callback_every, remaining), callback_every
+    due = (done // callback_every + 1) * callback_every
+    n = min(CHUNK_EPOCHS, due - done, remaining)
+    return n, (n if done + n == due else 0)
+
+
+def totals(state: np.ndarray, chunks: list) -> tuple[int, int, int, np.ndarray]:
+    """``(t, step, epochs_done, costs)`` of a :func:`run` from its initial ``state`` and the
+    ``chunks`` it recorded: what the core wrote, hence what theta has learned, also when an
+    exception left ``run`` at any point."""
+    if not chunks:
+        return int(state[0]), int(state[1]), 0, np.zeros(0)
+    last = chunks[-1][1]
+    done = [int(st[2]) for _, st in chunks]
+    costs = np.concatenate([c[:k] for (c, _), k in zip(chunks, done)])
+    return int(last[0]), int(last[1]), sum(done), costs
 
 
 def run(
@@ -186,70 +243,88 @@ def run(
     callback_every=1,
     progress=False,
     on_nonfinite="raise",
-    costs=None,
+    chunks=None,
 ) -> tuple[np.ndarray, bool, tuple[int, float, int] | None]:
-    """One call into the core's training loop, in place on theta, v, s and state
-    (``[t, step, epochs_done, status]``). Returns ``(costs, interrupted, diverged)``.
+    """The core's training loop, in place on theta, v and s, starting from ``state``
+    (``[t, step, ...]``). Returns ``(costs, interrupted, diverged)``.
+
+    ``rates(first, n)`` gives the learning rates of epochs ``first .. first + n - 1``
+    (counted from the network's first epoch). The epochs go to the core in calls of at most
+    :data:`CHUNK_EPOCHS`; each call's costs buffer and ``[t, step, epochs_done, status]`` are
+    appended to ``chunks`` (a list the caller may pass) before the core writes them, so that
+    :func:`totals` gives the progress made whatever exception leaves this function.
 
     Ctrl-C stops the loop at the next check (every ``HOOK_SECONDS``), warns with
     :class:`TrainingInterrupted` and returns normally with the progress made.
 
     ``diverged`` is ``None``, or ``(epoch, cost, epochs_kept)`` for the first epoch (counted
     from ``first_epoch``) that ended with a non-finite cost or state: with
-    ``on_nonfinite="raise"`` the core stopped there and theta, v, s, state and the returned
-    costs are those after ``epochs_kept`` epochs, the last finite state (see
-    :class:`TrainingDiverged`); with ``"warn"`` training went on (and this function warned);
-    with ``"ignore"`` nothing is checked and it is always ``None``. The caller raises
-    :func:`diverged_error`, so that it can first store what was kept.
-
-    ``costs``, if given, is the ``num_epochs`` buffer the core writes the costs into, so that a
-    caller still has them when an exception (from the callback) leaves this function.
+    ``on_nonfinite="raise"`` the core stopped there and theta, v, s and the returned costs are
+    those after ``epochs_kept`` epochs, the last finite state (see :class:`TrainingDiverged`;
+    the core looks back at most to the start of its call); with ``"warn"`` training went on
+    (and this function warned); with ``"ignore"`` nothing is checked and it is always
+    ``None``. The caller raises :func:`diverged_error`, so that it can first store what was
+    kept.
     """
-    if costs is None:
-        costs = np.full(num_epochs, np.nan)
+    if chunks is None:
+        chunks = []
     bar = _Progress(num_epochs, first_epoch) if progress else None
+    offset = 0  # epochs done before the current call into the core
 
     def hook(epochs_done, cost, periodic):
         if bar is not None:
-            bar.update(epochs_done, cost)
+            bar.update(offset + epochs_done, cost)
         if periodic and callback is not None:
-            return callback(first_epoch + epochs_done, cost) is not False
+            return keep_going(callback(first_epoch + offset + epochs_done, cost))
         return True
 
     interrupted = False
     diverged: tuple[int, float, int] | None = None
-    state[2:] = 0
+    every = callback_every if callback is not None else 0
     try:
-        bad = core_for(theta.dtype).train(
-            X, Y, theta, v, s, costs, state, list(dims), HIDDEN[hidden], OUTPUTS[output],
-            OPTIMIZER_CODES[optimizer], mini_batch_size, num_epochs, shuffle_seed, lambd,
-            keep_prob, beta, beta1, beta2, epsilon, rates, dropout_seed, hook,
-            callback_every if callback is not None else 0, HOOK_SECONDS,
-            ON_NONFINITE[on_nonfinite],
-        )  # fmt: skip
-        if bad >= 0:
-            diverged = (first_epoch + bad, float(costs[bad]), first_epoch + int(state[2]))
-            if on_nonfinite == "warn":
-                warnings.warn(
-                    f"training diverged: {_what_diverged(*diverged[:2])}; training went on "
-                    "(on_nonfinite='warn'), the parameters may hold NaN or inf",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
+        while offset < num_epochs:
+            n, chunk_every = _chunk(offset, num_epochs - offset, every)
+            chunk_rates = rates(first_epoch + offset, n)
+            st = (chunks[-1][1] if chunks else state).copy()
+            st[2:] = 0
+            costs = np.full(n, np.nan)
+            chunks.append((costs, st))
+            bad = core_for(theta.dtype).train(
+                X, Y, theta, v, s, costs, st, list(dims), HIDDEN[hidden], OUTPUTS[output],
+                OPTIMIZER_CODES[optimizer], mini_batch_size, n, shuffle_seed + offset, lambd,
+                keep_prob, beta, beta1, beta2, epsilon, chunk_rates, dropout_seed, hook,
+                chunk_every, HOOK_SECONDS, ON_NONFINITE[on_nonfinite],
+            )  # fmt: skip
+            done = int(st[2])
+            if bad >= 0 and diverged is None:
+                at = first_epoch + offset
+                diverged = (at + bad, float(costs[bad]), at + done)
+                if on_nonfinite == "warn":
+                    warnings.warn(
+                        f"training diverged: {_what_diverged(*diverged[:2])}; training went on "
+                        "(on_nonfinite='warn'), the parameters may hold NaN or inf",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
+            offset += done
+            if done < n or st[3] != 0:  # stopped by the callback, or at a non-finite epoch
+                break
     except KeyboardInterrupt:
         interrupted = True
         warnings.warn(
-            f"training interrupted after {int(state[2])} of {num_epochs} epochs; the "
-            "parameters, optimizer state and costs reached so far are kept",
+            f"training interrupted after {totals(state, chunks)[2]} of {num_epochs} epochs; "
+            "the parameters, optimizer state and costs reached so far are kept",
             TrainingInterrupted,
             stacklevel=3,
         )
     finally:
         if bar is not None:
-            done = int(state[2])
+            _, _, done, costs = totals(state, chunks)
             bar.update(done, float(costs[done - 1]) if done else float("nan"))
             bar.close()
-    return costs[: int(state[2])], interrupted, diverged
+    t, step, _, costs = totals(state, chunks)
+    state[0], state[1] = t, step
+    return costs, interrupted, diverged
 
 
 def _what_diverged(epoch: int, cost: float, epochs_kept: int | None = None) -> str:
@@ -429,7 +504,8 @@ def model(
     hp = check_hyperparameters(
         learning_rate, beta, beta1, beta2, epsilon, lambd, keep_prob, decay_rate
     )
-    num_epochs = chk.integer(num_epochs, "num_epochs", low=0, high=chk.MAX_INT64)
+    # Epoch i is shuffled like np.random.seed(10 + i + 1), and seeds are below 2**32.
+    num_epochs = chk.integer(num_epochs, "num_epochs", low=0, high=2**32 - 12)
     batch = chk.batch_size(mini_batch_size, m)
     decay_fn = decay_function(decay)
     chk.choice(on_nonfinite, "on_nonfinite", ON_NONFINITE)
@@ -449,7 +525,7 @@ def model(
     state = np.zeros(4, dtype=np.int64)
     v = np.zeros_like(theta) if optimizer != "gd" else np.zeros(0, dt)
     s = np.zeros_like(theta) if optimizer == "adam" else np.zeros(0, dt)
-    rates = learning_rates(hp["learning_rate"], 0, num_epochs, decay_fn, hp["decay_rate"])
+    rates = schedule(hp["learning_rate"], 0, num_epochs, decay_fn, hp["decay_rate"])
 
     def printer(epoch, cost):
         if (epoch - 1) % 1000 == 0:
@@ -495,16 +571,16 @@ def _train_with_course_masks(
     kernels (the core's one-call loop draws its own masks). Same schedule as the core's loop
     and the reference: shuffle seed ``10 + i + 1`` in epoch ``i`` unless full batch, Adam's
     ``t`` counted across epochs, the cost from the output's logits."""
-    from ._mirror import course_masks, unflatten_lists
+    from ._mirror import course_masks
 
     kernels = core_for(theta.dtype)
     m = X.shape[1]
     L = len(dims) - 1
     # Views of the flat buffers, updated in place by the core: one copy and one finiteness
     # check per epoch cover every array.
-    P = unflatten_lists(theta, dims)
-    V = unflatten_lists(v, dims) if v.size else []
-    S = unflatten_lists(s, dims) if s.size else []
+    P = [a for pair in layers(theta, dims) for a in pair]
+    V = [a for pair in layers(v, dims) for a in pair] if v.size else []
+    S = [a for pair in layers(s, dims) for a in pair] if s.size else []
     kp, lambd = hp["keep_prob"], hp["lambd"]
     masks: dict[int, list[np.ndarray]] = {}  # by batch size: every forward pass reseeds
     code = OPTIMIZER_CODES[optimizer]
@@ -513,6 +589,8 @@ def _train_with_course_masks(
     kept = theta.copy()
     try:
         for i in range(num_epochs):
+            if i % CHUNK_EPOCHS == 0:
+                chunk_rates = rates(i, min(CHUNK_EPOCHS, num_epochs - i))
             kept[:] = theta  # what "raise" and Ctrl-C fall back to
             if batch == 0:
                 batches = [(X, Y)]
@@ -539,9 +617,10 @@ def _train_with_course_masks(
                 G = [g for pair in zip(dW, db) for g in pair]
                 if optimizer == "adam":
                     t += 1
+                lr = float(chunk_rates[i % CHUNK_EPOCHS])
                 kernels.update(
-                    code, P, G, V, S, float(rates[i]), hp["beta"], hp["beta1"], hp["beta2"],
-                    hp["epsilon"], max(t, 1),
+                    code, P, G, V, S, lr, hp["beta"], hp["beta1"], hp["beta2"], hp["epsilon"],
+                    max(t, 1),
                 )  # fmt: skip
             epoch_cost = cost if batch == 0 else total / m
             if on_nonfinite != "ignore" and not (

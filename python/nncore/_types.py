@@ -32,7 +32,9 @@ class LayerCache(NamedTuple):
         Dropout keep mask (same shape and dtype as ``A``, values 0 and 1), or ``None`` when the
         layer was not dropped (output layer, or no dropout).
     activation : str
-        ``"relu"`` or ``"tanh"`` for hidden layers, ``"sigmoid"`` for the output layer.
+        The hidden activation's name (a key of ``nncore.reference.DERIVATIVES``: ``"relu"``,
+        ``"tanh"``, ``"logistic"``, ``"identity"``, ``"leaky_relu"``) for hidden layers,
+        ``"sigmoid"`` for the output layer.
     """
 
     A_prev: np.ndarray

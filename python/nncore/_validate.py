@@ -136,6 +136,29 @@ def binary(Y: np.ndarray, name: str = "Y") -> np.ndarray:
     return Y
 
 
+def distributions(Y: np.ndarray, name: str = "Y") -> np.ndarray:
+    """``Y`` itself, after checking that every column is a probability distribution (a softmax
+    output's targets: one-hot or soft labels): entries ``>= 0``, each column summing to 1
+    within ``max(1e-6, 4 n eps)`` (``n`` rows, ``eps`` of ``Y``'s dtype: the rounding of a sum
+    of ``n`` terms, and float32 data carried in a float64 network)."""
+    if (Y < 0).any():
+        raise ValueError(
+            f"{name} must hold non-negative targets (softmax output: one-hot or probabilities), "
+            f"got {Y[Y < 0].flat[0].item()!r} ({int((Y < 0).sum())} of {Y.size} entries)"
+        )
+    sums = Y.sum(axis=0, dtype=np.float64)
+    tol = max(1e-6, 4 * Y.shape[0] * float(np.finfo(Y.dtype).eps))
+    bad = np.abs(sums - 1) > tol
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise ValueError(
+            f"{name}: each column must sum to 1 (softmax output: one-hot or probabilities, "
+            f"within {tol:.1e}), column {j} sums to {float(sums[j])!r} "
+            f"({int(bad.sum())} of {Y.shape[1]} columns)"
+        )
+    return Y
+
+
 def labels(Y, name: str, dtype: np.dtype, rows, cols, sigmoid: bool = True) -> np.ndarray:
     """Checked targets: integer or float array, finite, 0/1 when ``sigmoid``, in ``dtype``."""
     Y = array2d(Y, name, dtype, rows=rows, cols=cols, cast=True)

@@ -4,19 +4,14 @@ and load."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
-import os
-import secrets
-import struct
 import threading
-import zipfile
-import zlib
 
 import numpy as np
 
-from . import _mirror
+from . import _mirror, _npz
 from . import _validate as chk
+from ._flat import flatten, layers, n_parameters, unflatten
 from ._mirror import HIDDEN, OPTIMIZER_CODES, core_for
 from ._training import (
     ON_NONFINITE,
@@ -24,18 +19,20 @@ from ._training import (
     check_hyperparameters,
     decay_function,
     diverged_error,
-    flatten,
-    learning_rates,
-    n_parameters,
     run,
-    unflatten,
+    schedule,
+    totals,
 )
 
 __all__ = ["Network"]
 
 INITIALIZATIONS = ("he", "xavier", "random", "zeros", "deep")
-FORMAT = "nncore.Network"
-FORMAT_VERSION = 1
+
+
+def _slot_sizes(optimizer: str, n: int) -> dict[str, int]:
+    """Sizes of the optimizer state ``v`` and ``s`` for ``n`` parameters (0: not kept)."""
+    return {"v": n if optimizer in ("momentum", "adam") else 0,
+            "s": n if optimizer == "adam" else 0}  # fmt: skip
 
 
 def _fitting(fit):
@@ -89,7 +86,9 @@ class Network:
     output : {"sigmoid", "softmax", "identity"}, optional
         ``"sigmoid"`` with binary cross-entropy (the course's; labels 0/1 of shape
         ``(n_L, m)``), ``"softmax"`` with categorical cross-entropy (``n_L >= 2`` classes;
-        labels one-hot ``(n_L, m)`` or integers ``(1, m)``), ``"identity"`` with mean squared
+        labels one-hot ``(n_L, m)``, or probabilities ``(n_L, m)``: columns of non-negative
+        entries summing to 1 within ``max(1e-6, 4 n_L eps)``, or integers ``(1, m)``),
+        ``"identity"`` with mean squared
         error ``sum((A - Y)**2) / (2 m)`` for regression.
     initialization : {"he", "xavier", "random", "zeros", "deep"}, optional
         Initializer of the course (drawn like ``np.random.seed(seed); np.random.randn``).
@@ -250,10 +249,14 @@ class Network:
             callback).
         """
         with self._reading("save", in_fit_callback=False):
+            try:
+                self._check_state()
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"cannot save the network: {exc}") from None
             empty = np.zeros(0, self.dtype)
             arrays = {
-                "format": np.str_(FORMAT),
-                "format_version": np.int64(FORMAT_VERSION),
+                "format": np.str_(_npz.FORMAT),
+                "format_version": np.int64(_npz.FORMAT_VERSION),
                 "layers_dims": np.asarray(self.layers_dims, dtype=np.int64),
                 "hidden_activation": np.str_(self.hidden_activation),
                 "output": np.str_(self.output),
@@ -268,7 +271,7 @@ class Network:
                 "epochs": np.int64(self.epochs),
                 "costs": np.asarray(self.costs, dtype=np.float64),
             }
-            _write_atomically(os.fspath(path), arrays)
+            _npz.write(path, arrays)
 
     @classmethod
     def load(cls, path) -> Network:
@@ -301,37 +304,28 @@ class Network:
         ValueError
             If the file is not exactly what :meth:`save` writes.
         """
-        name = os.fspath(path)
-        with open(name, "rb") as f:
-            try:
-                with zipfile.ZipFile(f) as zf:
-                    return cls._from_archive(_Archive(zf, os.fstat(f.fileno()).st_size))
-            except _FileError as exc:
-                raise ValueError(f"{name}: {exc}") from None
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-                    TypeError, KeyError, NotImplementedError, RuntimeError, OverflowError,
-                    SyntaxError, zlib.error, struct.error) as exc:  # fmt: skip
-                raise ValueError(
-                    f"{name}: not a readable nncore.Network file ({type(exc).__name__}: {exc})"
-                ) from exc
+        with _npz.reading(path) as archive:
+            return cls._from_archive(archive)
 
     @classmethod
-    def _from_archive(cls, a: _Archive) -> Network:
+    def _from_archive(cls, a: _npz.Archive) -> Network:
         names = a.names()
         if "format" not in names:
-            raise _FileError(f"not an nncore.Network file (members: {sorted(names)})")
-        if (fmt := a.string("format")) != FORMAT:
-            raise _FileError(f"not an nncore.Network file (format {fmt!r})")
-        if (version := a.integer("format_version")) != FORMAT_VERSION:
-            raise _FileError(f"format_version {version}, this nncore reads {FORMAT_VERSION}")
-        if names != set(MEMBERS):
-            raise _FileError(
-                f"members must be exactly {list(MEMBERS)}; missing "
-                f"{sorted(set(MEMBERS) - names)}, unknown {sorted(names - set(MEMBERS))}"
+            raise _npz.FileError(f"not an nncore.Network file (members: {sorted(names)})")
+        if (fmt := a.string("format")) != _npz.FORMAT:
+            raise _npz.FileError(f"not an nncore.Network file (format {fmt!r})")
+        if (version := a.integer("format_version")) != _npz.FORMAT_VERSION:
+            raise _npz.FileError(
+                f"format_version {version}, this nncore reads {_npz.FORMAT_VERSION}"
+            )
+        if names != set(_npz.MEMBERS):
+            raise _npz.FileError(
+                f"members must be exactly {list(_npz.MEMBERS)}; missing "
+                f"{sorted(set(_npz.MEMBERS) - names)}, unknown {sorted(names - set(_npz.MEMBERS))}"
             )
         dtype = a.string("dtype")
         if dtype not in ("float64", "float32"):
-            raise _FileError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+            raise _npz.FileError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         dims = a.array("layers_dims", "iu", None)
         net = cls.__new__(cls)
         try:
@@ -340,30 +334,78 @@ class Network:
                 dtype, a.integer("seed"),
             )  # fmt: skip
         except (TypeError, ValueError) as exc:
-            raise _FileError(str(exc)) from None
+            raise _npz.FileError(str(exc)) from None
         optimizer = a.string("optimizer")
+        net._optimizer = optimizer or None
+        net._t, net._step, net.epochs = (a.integer(k, low=0) for k in ("t", "step", "epochs"))
+        # The rules are _check_state's, the same that save applies: first those of the counts,
+        # then every array is read bounded by a size derived from them, then the arrays'.
+        try:
+            net._check_state(arrays=False)
+            n = n_parameters(net.layers_dims)
+            net._theta = a.array("theta", "f", (n,), net.dtype.itemsize)
+            sizes = _slot_sizes(optimizer, n)
+            v, s = (a.array(k, "f", (sizes[k],), net.dtype.itemsize) for k in ("v", "s"))
+            net._v = v if sizes["v"] else None
+            net._s = s if sizes["s"] else None
+            net.costs = a.array("costs", "f", (net.epochs,), 8)
+            net._check_state()
+        except (TypeError, ValueError) as exc:
+            raise _npz.FileError(str(exc)) from None
+        return net
+
+    def _check_state(self, arrays: bool = True) -> None:
+        """The rules a network's state obeys, checked wherever it is written or read back
+        (save, load, pickling, fit, predict): a public attribute changed by hand to something
+        :meth:`load` would refuse raises ``ValueError``/``TypeError`` naming it, so that what
+        :meth:`save` writes always loads. Sizes and counts, not values: O(1). ``arrays=False``
+        checks the counts only (load reads the arrays after them, sized by them)."""
+        dims = chk.layers_dims(self.layers_dims)
+        chk.choice(self.hidden_activation, "hidden_activation", HIDDEN)
+        chk.choice(self.output, "output", OUTPUTS)
+        if self.output == "softmax" and dims[-1] < 2:
+            raise ValueError(
+                f"output='softmax' needs at least 2 output units, got layers_dims {dims}"
+            )
+        dtype = chk.float_dtype(self.dtype)
+        seed = chk.integer(self.seed, "seed", low=0, high=2**31 - 1)
+        epochs = chk.integer(self.epochs, "epochs", low=0, high=chk.MAX_INT64)
+        if seed + epochs >= 2**32:
+            raise ValueError(f"seed + epochs must be < 2**32, got {seed} + {epochs}")
+        optimizer = self._optimizer or ""
         if optimizer not in ("", *OPTIMIZER_CODES):
-            raise _FileError(
+            raise ValueError(
                 f"optimizer must be one of {('', *OPTIMIZER_CODES)}, got {optimizer!r}"
             )
-        t, step, epochs = (a.integer(k, low=0) for k in ("t", "step", "epochs"))
+        t = chk.integer(self._t, "t", low=0, high=chk.MAX_INT64)
+        step = chk.integer(self._step, "step", low=0, high=chk.MAX_INT64)
         if t > step or (t and optimizer != "adam") or (not optimizer and step + epochs):
-            raise _FileError(
+            raise ValueError(
                 f"inconsistent counts: t={t}, step={step}, epochs={epochs}, optimizer={optimizer!r}"
             )
-        if net.seed + epochs >= 2**32:
-            raise _FileError(f"seed + epochs must be < 2**32, got {net.seed} + {epochs}")
-        n = n_parameters(net.layers_dims)
-        net._theta = a.array("theta", "f", (n,), net.dtype.itemsize)
-        sizes = {"v": n if optimizer in ("momentum", "adam") else 0,
-                 "s": n if optimizer == "adam" else 0}  # fmt: skip
-        v, s = (a.array(k, "f", (sizes[k],), net.dtype.itemsize) for k in ("v", "s"))
-        net._optimizer = optimizer or None
-        net._v = v if sizes["v"] else None
-        net._s = s if sizes["s"] else None
-        net._t, net._step, net.epochs = t, step, epochs
-        net.costs = a.array("costs", "f", (epochs,), 8)
-        return net
+        if not arrays:
+            return
+        n = n_parameters(dims)
+        sizes = _slot_sizes(optimizer, n)
+        for name, a, size in (("theta", self._theta, n), ("v", self._v, sizes["v"]),
+                              ("s", self._s, sizes["s"])):  # fmt: skip
+            if a is None and size == 0 and name != "theta":
+                continue
+            if not isinstance(a, np.ndarray) or a.dtype != dtype or a.shape != (size,):
+                got = f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+                raise ValueError(
+                    f"{name} must have shape ({size},) and dtype {dtype} (layers_dims "
+                    f"{dims}, optimizer {optimizer!r}), got {got}"
+                )
+        try:
+            costs = np.asarray(self.costs)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"costs must be an array of epochs real numbers: {exc}") from None
+        if costs.dtype.kind not in "iuf" or costs.shape != (epochs,):
+            raise ValueError(
+                f"costs must have shape ({epochs},) (one per epoch, epochs = {epochs}) and real "
+                f"values, got {costs.dtype} {costs.shape}"
+            )
 
     # -----------------------------------------------------------------------------------------
     # Threads: one fit at a time, and nobody reads the state while fit writes it
@@ -414,6 +456,10 @@ class Network:
 
     def __getstate__(self) -> dict:
         with self._reading("__getstate__ (copy or pickle)", in_fit_callback=False):
+            try:
+                self._check_state()
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"cannot copy or pickle the network: {exc}") from None
             state = {k: v for k, v in self.__dict__.items()
                      if k not in ("_guard", "_fit_thread", "_readers")}  # fmt: skip
             # Copies: a shallow copy.copy must not share the buffers fit writes in place.
@@ -511,6 +557,10 @@ class Network:
         column), so a saturated output gives a large finite cost where the course's formula
         on ``A`` gives ``inf``; see ``docs/numerics.md``.
         """
+        try:
+            self._check_state()
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"cannot fit the network: {exc}") from None
         X = self._input(X)
         Y = self._targets(Y, X.shape[1])
         chk.choice(optimizer, "optimizer", OPTIMIZER_CODES)
@@ -524,11 +574,15 @@ class Network:
         chk.choice(on_nonfinite, "on_nonfinite", ON_NONFINITE)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-        rates = learning_rates(
+        rates = schedule(
             hp["learning_rate"], self.epochs, num_epochs, decay_function(decay), hp["decay_rate"]
         )
         if self.seed + self.epochs + num_epochs >= 2**32:
-            raise ValueError("seed + epochs trained must stay below 2**32")
+            raise ValueError(
+                f"num_epochs must be < {2**32 - self.seed - self.epochs} here: seed + epochs "
+                f"trained + num_epochs keys the shuffles and must stay below 2**32, got "
+                f"{self.seed} + {self.epochs} + {num_epochs}"
+            )
 
         if optimizer != self._optimizer:
             self._optimizer = optimizer
@@ -537,7 +591,7 @@ class Network:
             self._t = 0
         empty = np.zeros(0, self.dtype)
         state = np.array([self._t, self._step, 0, 0], dtype=np.int64)
-        costs = np.full(num_epochs, np.nan)
+        chunks: list = []
         diverged: tuple[int, float, int] | None = None
         try:
             _, _, diverged = run(
@@ -550,15 +604,14 @@ class Network:
                 keep_prob=hp["keep_prob"], beta=hp["beta"], beta1=hp["beta1"],
                 beta2=hp["beta2"], epsilon=hp["epsilon"], rates=rates, dropout_seed=self.seed,
                 first_epoch=self.epochs, callback=callback, callback_every=callback_every,
-                progress=progress, on_nonfinite=on_nonfinite, costs=costs,
+                progress=progress, on_nonfinite=on_nonfinite, chunks=chunks,
             )  # fmt: skip
         finally:
-            # Also when the callback raised: the counts follow what theta has learned (the
-            # core wrote t, step and epochs_done into state before the exception came back).
-            done = int(state[2])
-            self._t, self._step = int(state[0]), int(state[1])
+            # Whatever exception came (from the callback, a signal handler, a decay function):
+            # the counts follow what theta has learned, which the core wrote into the chunks.
+            self._t, self._step, done, costs = totals(state, chunks)
             self.epochs += done
-            self.costs = np.concatenate([self.costs, costs[:done]])
+            self.costs = np.concatenate([self.costs, costs])
         if diverged is not None and on_nonfinite == "raise":
             raise diverged_error(*diverged, self.parameters, list(self.costs))
         return self
@@ -591,22 +644,35 @@ class Network:
             one_hot = np.zeros((n_out, m), dtype=self.dtype)
             one_hot[labels.astype(np.int64), np.arange(m)] = 1
             return one_hot
-        return chk.labels(Y, "Y", self.dtype, n_out, m, sigmoid=self.output == "sigmoid")
+        Y = chk.labels(Y, "Y", self.dtype, n_out, m, sigmoid=self.output == "sigmoid")
+        return chk.distributions(Y, "Y") if self.output == "softmax" else Y
 
     def _forward(self, X) -> np.ndarray:
+        """The output activations; refuses to answer from non-finite parameters or with a
+        non-finite output (see Notes of :meth:`predict`)."""
+        try:
+            self._check_state()
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"cannot predict: {exc}") from None
         X = self._input(X)
-        W, b = [], []
-        offset = 0
-        for l in range(1, len(self.layers_dims)):
-            n_out, n_in = self.layers_dims[l], self.layers_dims[l - 1]
-            W.append(self._theta[offset : offset + n_out * n_in].reshape(n_out, n_in))
-            offset += n_out * n_in
-            b.append(self._theta[offset : offset + n_out].reshape(n_out, 1))
-            offset += n_out
+        if not np.isfinite(self._theta).all():
+            raise ValueError(
+                "cannot predict: the network's parameters hold NaN or inf (a training that "
+                "diverged with on_nonfinite='warn' or 'ignore', or such a network loaded); "
+                "train it on from finite parameters or load a finite one"
+            )
+        W, b = map(list, zip(*layers(self._theta, self.layers_dims)))
         _, A, _, _ = core_for(self.dtype).forward(
             X, W, b, HIDDEN[self.hidden_activation], OUTPUTS[self.output], 1.0, 0, [], 0, 0
         )
-        return A[-1]
+        out = A[-1]
+        if not np.isfinite(out).all():
+            bad = int(np.argmax(~np.isfinite(out).all(axis=0)))
+            raise ValueError(
+                f"cannot predict: the output of example {bad} (column of X) is NaN or inf: "
+                f"the parameters are finite but overflow {self.dtype.name} for this input"
+            )
+        return out
 
     @_reader("predict_proba")
     def predict_proba(self, X) -> np.ndarray:
@@ -627,8 +693,9 @@ class Network:
         Raises
         ------
         ValueError
-            For ``output="identity"`` (use :meth:`predict`), or if ``X`` has the wrong shape
-            or holds NaN or inf.
+            For ``output="identity"`` (use :meth:`predict`), if ``X`` has the wrong shape
+            or holds NaN or inf, or if the network cannot give a finite answer (see Notes of
+            :meth:`predict`).
         TypeError
             If ``X`` is not an array of real numbers.
         """
@@ -657,6 +724,18 @@ class Network:
         ------
         TypeError, ValueError
             If ``X`` is not a finite real array of shape ``(n_x, m)``.
+        ValueError
+            If the parameters hold NaN or inf, or the output of some example is NaN or inf.
+
+        Notes
+        -----
+        A network never answers with a number it cannot stand behind: there is no class for
+        a NaN probability (``argmax`` and ``> 0.5`` would silently say class 0), so
+        :meth:`predict` and :meth:`predict_proba` raise ``ValueError`` when the parameters hold
+        NaN or inf (a training that diverged with ``on_nonfinite="warn"`` or ``"ignore"``,
+        or such a network loaded) or when finite parameters overflow the dtype for some
+        input (the message names the first such example). :attr:`parameters` still reads
+        such a network, to inspect it.
         """
         A = self._forward(X)
         if self.output == "sigmoid":
@@ -668,8 +747,17 @@ class Network:
     @property
     @_reader("parameters")
     def parameters(self) -> dict[str, np.ndarray]:
-        """The parameters as a course dict ``{"W1", "b1", ...}`` (copies)."""
+        """The parameters as a course dict ``{"W1", "b1", ...}`` (copies).
+
+        Assigning such a dict (same ``layers_dims``, the network's dtype, finite values)
+        replaces them; the optimizer's state and the counts are kept.
+        """
         return unflatten(self._theta, self.layers_dims)
+
+    @parameters.setter
+    def parameters(self, parameters: dict) -> None:
+        with self._reading("parameters", in_fit_callback=False):
+            self._theta[:] = flatten(parameters, self.layers_dims, self.dtype)
 
     @property
     @_reader("optimizer_state", in_fit_callback=False)
@@ -688,141 +776,3 @@ class Network:
             f"output={self.output!r}, dtype={self.dtype.name!r}, seed={self.seed}) "
             f"# {self.epochs} epochs trained"
         )
-
-
-# ---------------------------------------------------------------------------------------------
-# The file format: writing atomically, reading without trusting the file
-# ---------------------------------------------------------------------------------------------
-
-MEMBERS = ("format", "format_version", "layers_dims", "hidden_activation", "output", "dtype",
-           "seed", "theta", "optimizer", "v", "s", "t", "step", "epochs", "costs")  # fmt: skip
-# Longest string member accepted (characters); the real ones are at most 14.
-MAX_STRING = 64
-
-
-class _FileError(Exception):
-    """What is wrong with a file being loaded; becomes a ValueError naming the path."""
-
-
-def _write_atomically(path: str, arrays: dict) -> None:
-    """``np.savez`` into a fresh temporary file next to ``path``, synced, then renamed over
-    ``path`` (``os.replace`` is atomic on POSIX and Windows)."""
-    directory, base = os.path.split(path)
-    directory = directory or "."
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(
-            errno.ENOENT, f"cannot save the network: directory {directory!r} does not exist", path
-        )
-    while True:
-        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
-        try:
-            # O_EXCL: never write through someone else's file; mode 0o666 lets the umask decide
-            # the permissions, as for any new file.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                         0o666)  # fmt: skip
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-class _Archive:
-    """The members of a zip of ``.npy`` files, each read only after its header has been
-    checked: no pickle, and no declared size is believed before it is compared with what the
-    format expects and what the file can hold."""
-
-    def __init__(self, zf: zipfile.ZipFile, file_size: int):
-        self.zf = zf
-        self.file_size = file_size
-        self.infos: dict[str, zipfile.ZipInfo] = {}
-        for info in zf.infolist():
-            name = info.filename.removesuffix(".npy")
-            if name in self.infos or not info.filename.endswith(".npy"):
-                raise _FileError(
-                    f"not an nncore.Network file (unexpected or repeated zip member "
-                    f"{info.filename!r})"
-                )
-            self.infos[name] = info
-
-    def names(self) -> set[str]:
-        return set(self.infos)
-
-    def string(self, name: str) -> str:
-        return str(self.array(name, "U", (), None)[()])
-
-    def integer(self, name: str, low: int | None = None) -> int:
-        value = int(self.array(name, "iu", (), None)[()])
-        if low is not None and value < low:
-            raise _FileError(f"{name} must be >= {low}, got {value}")
-        if value >= 2**63:
-            raise _FileError(f"{name} must be < 2**63, got {value}")
-        return value
-
-    def array(self, name: str, kinds: str, shape, itemsize=None) -> np.ndarray:
-        """Member ``name`` as a native-byte-order array of a dtype kind in ``kinds`` (and
-        ``itemsize`` bytes, if given) and shape ``shape`` (``None``: any 1-D)."""
-        try:
-            return self._array(name, kinds, shape, itemsize)
-        except _FileError:
-            raise
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, TypeError, KeyError,
-                NotImplementedError, RuntimeError, OverflowError, SyntaxError, zlib.error,
-                struct.error) as exc:  # fmt: skip
-            raise _FileError(f"{name}: unreadable ({type(exc).__name__}: {exc})") from exc
-
-    def _array(self, name, kinds, shape, itemsize) -> np.ndarray:
-        info = self.infos[name]
-        if info.flag_bits & 0x1:
-            raise _FileError(f"{name}: encrypted zip member")
-        if info.compress_type == zipfile.ZIP_STORED:
-            plausible = info.file_size == info.compress_size
-        elif info.compress_type == zipfile.ZIP_DEFLATED:  # expands at most ~1032 times
-            plausible = info.file_size <= 1100 * info.compress_size + 4096
-        else:  # bzip2 and lzma can expand far more: no bound to check the size against
-            raise _FileError(f"{name}: zip compression method {info.compress_type} not accepted")
-        if not plausible or info.header_offset + info.compress_size > self.file_size:
-            raise _FileError(
-                f"{name}: zip member declares {info.file_size} bytes, more than the file holds"
-            )
-        with self.zf.open(info) as fp:
-            version = np.lib.format.read_magic(fp)
-            if version == (1, 0):
-                dims, _, dt = np.lib.format.read_array_header_1_0(fp)
-            elif version == (2, 0):
-                dims, _, dt = np.lib.format.read_array_header_2_0(fp)
-            else:
-                raise _FileError(f"{name}: unsupported .npy version {version}")
-            want = f"dtype kind {kinds!r}" + (f" of {itemsize} bytes" if itemsize else "")
-            if (
-                dt.kind not in kinds or dt.hasobject or dt.fields is not None
-                or dt.subdtype is not None or (itemsize is not None and dt.itemsize != itemsize)
-                or (dt.kind == "U" and dt.itemsize > 4 * MAX_STRING)
-            ):  # fmt: skip
-                raise _FileError(f"{name} must have {want}, got dtype {dt.str!r}")
-            if shape is None:
-                if len(dims) != 1:
-                    raise _FileError(f"{name} must be 1-D, got shape {dims}")
-            elif dims != shape:
-                raise _FileError(f"{name} must have shape {shape}, got {dims}")
-            count = 1
-            for d in dims:
-                count *= d
-            nbytes = count * dt.itemsize
-            if info.file_size != fp.tell() + nbytes:
-                raise _FileError(
-                    f"{name}: header declares {nbytes} bytes of data, the member holds "
-                    f"{info.file_size - fp.tell()}"
-                )
-            data = fp.read(nbytes)
-            if len(data) != nbytes or fp.read(1):
-                raise _FileError(f"{name}: truncated member")
-        return np.frombuffer(data, dt, count).reshape(dims).astype(dt.newbyteorder("="))

@@ -3,8 +3,10 @@
 This module is the oracle for nncore: every fast function is checked against the function of
 the same name here. It follows the course code closely (initialization, regularization,
 gradient checking and optimization assignments, on top of the L-layer network
-``[LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID``), generalized to any number of layers and to
-a ``tanh`` hidden activation. See ``COURSE.md`` for the specification.
+``[LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID``), generalized to any number of layers, to
+the hidden activations of :data:`ACTIVATIONS` (``tanh``, and scikit-learn's ``logistic``,
+``identity``, plus ``leaky_relu``) and to two more optimizers (RMSprop and scikit-learn's
+Nesterov momentum). See ``COURSE.md`` for the specification.
 
 Conventions: one column per example, ``X`` of shape ``(n_x, m)``, ``Y`` of shape ``(1, m)``
 with values 0/1; parameters ``{"W1", "b1", ..., "WL", "bL"}`` with ``Wl`` of shape
@@ -32,6 +34,10 @@ from ._types import LayerCache, course_caches, is_layer_caches, split_course_cac
 from .datasets import load_2D_dataset
 
 __all__ = [
+    "ACTIVATIONS",
+    "DERIVATIVES",
+    "HIDDEN_ACTIVATIONS",
+    "OPTIMIZERS",
     "LayerCache",
     "accuracy",
     "backward_propagation",
@@ -44,13 +50,16 @@ __all__ = [
     "forward_propagation_with_dropout",
     "gradient_check_n",
     "gradients_to_vector",
+    "identity",
     "initialize_adam",
     "initialize_parameters_deep",
     "initialize_parameters_he",
     "initialize_parameters_random",
     "initialize_parameters_xavier",
     "initialize_parameters_zeros",
+    "initialize_rmsprop",
     "initialize_velocity",
+    "leaky_relu",
     "load_2D_dataset",
     "model",
     "predict",
@@ -63,16 +72,20 @@ __all__ = [
     "update_parameters_with_adam",
     "update_parameters_with_gd",
     "update_parameters_with_momentum",
+    "update_parameters_with_nesterov",
+    "update_parameters_with_rmsprop",
     "vector_to_dictionary",
 ]
 
-HIDDEN_ACTIVATIONS = ("relu", "tanh")
+HIDDEN_ACTIVATIONS = ("relu", "tanh", "logistic", "identity", "leaky_relu")
 INITIALIZATIONS = ("zeros", "random", "he", "xavier", "deep")
-OPTIMIZERS = ("gd", "momentum", "adam")
+OPTIMIZERS = ("gd", "momentum", "adam", "rmsprop", "nesterov")
 DECAYS = ("update_lr", "schedule_lr_decay")
 DROPOUT_RNGS = ("numpy", "course")
 # The gradient-checking assignment's network (its vector_to_dictionary(theta) knows no other).
 GRADIENT_CHECK_DIMS = [4, 5, 3, 1]
+#: Slope of ``leaky_relu`` for ``z <= 0``.
+LEAKY_RELU_SLOPE = 0.01
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,14 +127,92 @@ def relu(z: np.ndarray) -> np.ndarray:
     return np.maximum(0, z)
 
 
-def _activate(Z: np.ndarray, activation: str) -> np.ndarray:
-    if activation == "relu":
-        return relu(Z)
-    if activation == "tanh":
-        return np.tanh(Z)
-    if activation == "sigmoid":
-        return sigmoid(Z)
-    raise ValueError(f"activation must be one of 'relu', 'tanh', 'sigmoid', got {activation!r}")
+def identity(z: np.ndarray) -> np.ndarray:
+    """Identity ``z`` (no non-linearity).
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Pre-activation.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``z`` itself (not a copy).
+    """
+    return z
+
+
+def leaky_relu(z: np.ndarray) -> np.ndarray:
+    """Leaky rectified linear unit: ``z`` for ``z > 0``, else ``0.01 * z``, element-wise.
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Pre-activation.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``np.where(z > 0, z, 0.01 * z)``.
+    """
+    return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
+
+
+# The derivatives are written from the activation's output A = g(Z) (before dropout), as the
+# course writes relu's and tanh's and as scikit-learn's DERIVATIVES do: every one of them is a
+# function of A alone, so the backward pass needs nothing but what the forward cache holds. Each
+# maps the gradient dA with respect to A to dZ = dA * g'(Z). relu and tanh keep the course's
+# expressions exactly. At z = 0, relu's derivative is 0 (A > 0 is false) and leaky_relu takes
+# the same side (its slope 0.01); leaky_relu's output is positive exactly when z is, so A > 0
+# tells the two sides apart.
+
+
+def _relu_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return dA * (A > 0)
+
+
+def _tanh_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return dA * (1 - A**2)
+
+
+def _logistic_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    # (dA * A) * (1 - A): scikit-learn's order of the two products.
+    return dA * A * (1 - A)
+
+
+def _identity_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return dA
+
+
+def _leaky_relu_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return dA * np.where(A > 0, 1.0, LEAKY_RELU_SLOPE)
+
+
+#: Hidden activations whose derivative reads only whether ``A > 0``.
+SIGN_ONLY_DERIVATIVES = ("relu", "leaky_relu", "identity")
+
+#: Activation functions by name: ``ACTIVATIONS[name](Z) -> A``. The hidden activations are the
+#: keys of :data:`DERIVATIVES`; ``"sigmoid"`` is the output layer's (the same function as
+#: ``"logistic"``).
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": relu,
+    "tanh": np.tanh,
+    "logistic": sigmoid,
+    "identity": identity,
+    "leaky_relu": leaky_relu,
+    "sigmoid": sigmoid,
+}
+
+#: Derivatives of the hidden activations by name: ``DERIVATIVES[name](A, dA) -> dZ``, with
+#: ``A = ACTIVATIONS[name](Z)`` before dropout and ``dZ = dA * g'(Z)``.
+DERIVATIVES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "relu": _relu_derivative,
+    "tanh": _tanh_derivative,
+    "logistic": _logistic_derivative,
+    "identity": _identity_derivative,
+    "leaky_relu": _leaky_relu_derivative,
+}
 
 
 def _check_hidden_activation(hidden_activation: str) -> None:
@@ -139,6 +230,13 @@ def _num_layers(parameters: dict) -> int:
     if L == 0:
         raise ValueError("parameters holds no weights: expected keys 'W1', 'b1', ...")
     return L
+
+
+def _parameter_gradient_keys(parameters: dict) -> list[tuple[str, str]]:
+    """``[("W1", "dW1"), ("b1", "db1"), ...]``: each parameter's key beside its gradient's
+    (and optimizer state's) key, in the course's order."""
+    L = _num_layers(parameters)
+    return [pair for l in range(1, L + 1) for pair in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}"))]
 
 
 def _layers_dims_of(parameters: dict) -> list[int]:
@@ -302,7 +400,7 @@ def forward_propagation(
         Input, shape ``(n_x, m)``.
     parameters : dict
         ``{"W1", "b1", ..., "WL", "bL"}``; L is the number of ``W`` keys.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
 
     Returns
@@ -316,8 +414,8 @@ def forward_propagation(
     Raises
     ------
     ValueError
-        If ``hidden_activation`` is not ``"relu"`` or ``"tanh"``, or ``parameters`` holds
-        no ``W1``.
+        If ``hidden_activation`` is not one of ``HIDDEN_ACTIVATIONS``, or ``parameters``
+        holds no ``W1``.
     """
     layers = _forward(X, parameters, hidden_activation, keep_prob=1.0)
     return layers[-1].A, course_caches(layers, dropout=False)
@@ -347,7 +445,7 @@ def forward_propagation_with_dropout(
     seed : int or None, optional
         If not ``None``, ``np.random.seed(seed)`` is called first (the course always uses 1, so
         every call draws the same masks). ``None`` continues the global generator's stream.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
 
     Returns
@@ -362,8 +460,8 @@ def forward_propagation_with_dropout(
     Raises
     ------
     ValueError
-        If ``keep_prob`` is not in ``(0, 1]`` or ``hidden_activation`` is not
-        ``"relu"`` or ``"tanh"``.
+        If ``keep_prob`` is not in ``(0, 1]`` or ``hidden_activation`` is not one of
+        ``HIDDEN_ACTIVATIONS``.
     """
     if not 0 < keep_prob <= 1:
         raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
@@ -389,7 +487,7 @@ def _forward(
         b = parameters[f"b{l}"]
         activation = hidden_activation if l < L else "sigmoid"
         Z = np.dot(W, A_prev) + b
-        A = _activate(Z, activation)
+        A = ACTIVATIONS[activation](Z)
         D = None
         if dropout and l < L:
             D = (np.random.rand(A.shape[0], A.shape[1]) < keep_prob).astype(int)
@@ -464,7 +562,11 @@ def _backward_layers(X, caches, hidden_activation: str, dropout: bool) -> list[t
     """Per layer ``(A_prev, W, A, A_before, D)`` from a course tuple or a LayerCache list.
 
     ``A`` is the cache's activation as the next layer received it (after dropout), ``A_before``
-    the activation before dropout (what tanh's derivative needs).
+    the activation before dropout, which the derivatives read. The course's dropout tuple keeps
+    only the dropped ``A``: the derivatives that read only its sign (relu, as the course's
+    ``A2 > 0``; leaky_relu; identity) take it as it is, since dropout's rescaling keeps the
+    sign of every kept unit and a dropped unit's ``dA`` is zero already; the others get
+    ``g(Z)`` again.
     """
     if is_layer_caches(caches):
         L = len(caches)
@@ -480,7 +582,10 @@ def _backward_layers(X, caches, hidden_activation: str, dropout: bool) -> list[t
     A_prev = X
     parts = split_course_caches(caches, dropout)
     for Z, D, A, W, _ in parts:
-        A_before = A if D is None else _activate(Z, hidden_activation)
+        if D is None or hidden_activation in SIGN_ONLY_DERIVATIVES:
+            A_before = A
+        else:
+            A_before = ACTIVATIONS[hidden_activation](Z)
         out.append((A_prev, W, A, A_before, D))
         A_prev = A
     return out
@@ -502,9 +607,10 @@ def _backward(
     initialization ``dZL`` is exactly +-0.5, so a balanced ``dbL`` is exactly 0 and the cost
     stays at log 2); below layer 1 the gradient flows on as ``dA = W.T @ dZ``, masked and
     rescaled by the layer's dropout mask if it has one (``dA * D / keep_prob``), then through
-    the hidden activation (relu: ``A > 0`` of the cached activation, as the course; tanh:
-    ``1 - A**2`` with ``A`` before dropout). Returns the course's keys from the top down,
-    ``dZL, dWL, dbL, dA{L-1}, dZ{L-1}, ...`` (``dA0``, the gradient of ``X``, is not formed).
+    the hidden activation's derivative ``DERIVATIVES[activation](A, dA)`` with ``A`` before
+    dropout (relu: ``dA * (A > 0)``; tanh: ``dA * (1 - A**2)``). Returns the course's keys
+    from the top down, ``dZL, dWL, dbL, dA{L-1}, dZ{L-1}, ...`` (``dA0``, the gradient of
+    ``X``, is not formed).
     """
     if is_layer_caches(caches):
         hidden_activation = caches[0].activation if len(caches) > 1 else hidden_activation
@@ -522,14 +628,12 @@ def _backward(
         grads[f"dW{l}"] = dW
         grads[f"db{l}"] = 1.0 / m * np.sum(dZ, axis=1, keepdims=True)
         if l > 1:
-            _, _, A_below, A_before, D_below = layers[l - 2]
+            _, _, _, A_before, D_below = layers[l - 2]
             dA = np.dot(W.T, dZ)
             if D_below is not None:
                 dA = dA * D_below / keep_prob
             grads[f"dA{l - 1}"] = dA
-            # relu': the course's A > 0 of the cached activation; tanh': from A before dropout
-            relu = hidden_activation == "relu"
-            dZ = dA * (A_below > 0) if relu else dA * (1 - A_before**2)
+            dZ = DERIVATIVES[hidden_activation](A_before, dA)
     return grads
 
 
@@ -547,7 +651,7 @@ def backward_propagation(
     caches : tuple
         From :func:`forward_propagation`: the course's ``(Z1, A1, W1, b1, ...)`` (a list of
         :class:`LayerCache` is also accepted).
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers of the forward pass.
 
     Returns
@@ -581,7 +685,7 @@ def backward_propagation_with_regularization(
         From :func:`forward_propagation` (see :func:`backward_propagation`).
     lambd : float
         Regularization strength.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers of the forward pass.
 
     Returns
@@ -616,7 +720,7 @@ def backward_propagation_with_dropout(
         booleans (a list of :class:`LayerCache` is also accepted).
     keep_prob : float
         Probability of keeping a hidden unit, in ``(0, 1]``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers of the forward pass.
 
     Returns
@@ -770,7 +874,7 @@ def gradient_check_n(
         Finite-difference step.
     print_msg : bool, optional
         Print the course's verdict (threshold ``2e-7``).
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     lambd : float, optional
         L2 regularization strength of the cost.
@@ -902,13 +1006,11 @@ def update_parameters_with_momentum(
     v : dict
         New velocity.
     """
-    L = _num_layers(parameters)
     new_parameters = {}
     new_v = {}
-    for l in range(1, L + 1):
-        for p, g in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}")):
-            new_v[g] = beta * v[g] + (1 - beta) * grads[g]
-            new_parameters[p] = parameters[p] - learning_rate * new_v[g]
+    for p, g in _parameter_gradient_keys(parameters):
+        new_v[g] = beta * v[g] + (1 - beta) * grads[g]
+        new_parameters[p] = parameters[p] - learning_rate * new_v[g]
     return new_parameters, new_v
 
 
@@ -976,18 +1078,112 @@ def update_parameters_with_adam(
     """
     if t < 1:
         raise ValueError(f"t must be >= 1 (incremented before each update), got {t!r}")
-    L = _num_layers(parameters)
     new_parameters, new_v, new_s, v_corrected, s_corrected = {}, {}, {}, {}, {}
-    for l in range(1, L + 1):
-        for p, g in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}")):
-            new_v[g] = beta1 * v[g] + (1 - beta1) * grads[g]
-            v_corrected[g] = new_v[g] / (1 - np.power(beta1, t))
-            new_s[g] = beta2 * s[g] + (1 - beta2) * np.power(grads[g], 2)
-            s_corrected[g] = new_s[g] / (1 - np.power(beta2, t))
-            new_parameters[p] = parameters[p] - learning_rate * v_corrected[g] / (
-                np.sqrt(s_corrected[g]) + epsilon
-            )
+    for p, g in _parameter_gradient_keys(parameters):
+        new_v[g] = beta1 * v[g] + (1 - beta1) * grads[g]
+        v_corrected[g] = new_v[g] / (1 - np.power(beta1, t))
+        new_s[g] = beta2 * s[g] + (1 - beta2) * np.power(grads[g], 2)
+        s_corrected[g] = new_s[g] / (1 - np.power(beta2, t))
+        new_parameters[p] = parameters[p] - learning_rate * v_corrected[g] / (
+            np.sqrt(s_corrected[g]) + epsilon
+        )
     return new_parameters, new_v, new_s, v_corrected, s_corrected
+
+
+def initialize_rmsprop(parameters: dict) -> dict[str, np.ndarray]:
+    """Zero running average of the squared gradients for RMSprop.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}``.
+
+    Returns
+    -------
+    dict
+        ``s``: ``{"dW1", "db1", ...}`` of zeros with the parameters' shapes.
+    """
+    return initialize_velocity(parameters)
+
+
+def update_parameters_with_rmsprop(
+    parameters: dict,
+    grads: dict,
+    s: dict,
+    learning_rate: float,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One RMSprop step (no bias correction, no momentum).
+
+    ``s = beta2 s + (1 - beta2) g**2``, ``W = W - learning_rate * g / (sqrt(s) + epsilon)``
+    (likewise ``b``); the same form as ``torch.optim.RMSprop`` with ``alpha=beta2`` and
+    ``eps=epsilon``, which also adds ``eps`` after the square root.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}`` (not modified).
+    grads : dict
+        ``{"dW1", "db1", ...}``.
+    s : dict
+        Running average of the squared gradients ``{"dW1", "db1", ...}`` (not modified).
+    learning_rate : float
+        Step size.
+    beta2 : float, optional
+        Decay rate of ``s``.
+    epsilon : float, optional
+        Added to the denominator.
+
+    Returns
+    -------
+    parameters : dict
+        New parameters.
+    s : dict
+        New running average.
+    """
+    new_parameters, new_s = {}, {}
+    for p, g in _parameter_gradient_keys(parameters):
+        new_s[g] = beta2 * s[g] + (1 - beta2) * np.square(grads[g])
+        new_parameters[p] = parameters[p] - learning_rate * grads[g] / (np.sqrt(new_s[g]) + epsilon)
+    return new_parameters, new_s
+
+
+def update_parameters_with_nesterov(
+    parameters: dict, grads: dict, v: dict, beta: float, learning_rate: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One Nesterov momentum step in scikit-learn's form.
+
+    ``v = beta * v - learning_rate * dW``; ``W = W + (beta * v - learning_rate * dW)``
+    (likewise ``b``), as ``SGDOptimizer(..., nesterov=True)`` of
+    ``sklearn.neural_network._stochastic_optimizers``. Unlike the course's momentum, ``v``
+    holds the step (it already carries ``-learning_rate``), not an average of gradients.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}`` (not modified).
+    grads : dict
+        ``{"dW1", "db1", ...}``.
+    v : dict
+        Velocity ``{"dW1", "db1", ...}`` from :func:`initialize_velocity` (not modified).
+    beta : float
+        Momentum coefficient.
+    learning_rate : float
+        Step size.
+
+    Returns
+    -------
+    parameters : dict
+        New parameters.
+    v : dict
+        New velocity.
+    """
+    new_parameters, new_v = {}, {}
+    for p, g in _parameter_gradient_keys(parameters):
+        new_v[g] = beta * v[g] - learning_rate * grads[g]
+        new_parameters[p] = parameters[p] + (beta * new_v[g] - learning_rate * grads[g])
+    return new_parameters, new_v
 
 
 def random_mini_batches(
@@ -1108,7 +1304,7 @@ def predict(
         Labels 0/1, shape ``(1, m)``.
     parameters : dict
         ``{"W1", "b1", ..., "WL", "bL"}``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     print_accuracy : bool, optional
         Print ``"Accuracy: " + str(mean(p == y))`` (the course always does).
@@ -1153,7 +1349,7 @@ def predict_dec(parameters: dict, X: np.ndarray, hidden_activation: str = "relu"
         ``{"W1", "b1", ..., "WL", "bL"}``.
     X : numpy.ndarray
         Input, shape ``(n_x, m)``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
 
     Returns
@@ -1218,16 +1414,16 @@ def model(
         Labels 0/1, shape ``(1, m)``.
     layers_dims : list of int
         ``[n_x, n_1, ..., n_L]``.
-    optimizer : {"gd", "momentum", "adam"}, optional
+    optimizer : {"gd", "momentum", "adam", "rmsprop", "nesterov"}, optional
         Update rule.
     learning_rate : float, optional
         Initial learning rate.
     mini_batch_size : int or None, optional
         Minibatch size; ``None`` for full-batch gradient descent (one step per epoch).
     beta : float, optional
-        Momentum coefficient.
+        Momentum coefficient (momentum and Nesterov).
     beta1, beta2, epsilon : float, optional
-        Adam hyperparameters.
+        Adam hyperparameters; RMSprop uses ``beta2`` and ``epsilon``.
     num_epochs : int, optional
         Number of epochs (iterations when full batch).
     initialization : {"zeros", "random", "he", "xavier", "deep"} or dict, optional
@@ -1240,7 +1436,7 @@ def model(
         Learning-rate decay ``decay(learning_rate0, epoch_num, decay_rate)``.
     decay_rate : float, optional
         Passed to ``decay``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     print_cost : bool, optional
         Print the cost every 1000 epochs.
@@ -1302,10 +1498,12 @@ def model(
             f"got {initialization!r}"
         )
 
-    if optimizer == "momentum":
+    if optimizer in ("momentum", "nesterov"):
         v = initialize_velocity(parameters)
     elif optimizer == "adam":
         v, s = initialize_adam(parameters)
+    elif optimizer == "rmsprop":
+        s = initialize_rmsprop(parameters)
 
     m = X.shape[1]
     costs = []
@@ -1346,6 +1544,14 @@ def model(
             elif optimizer == "momentum":
                 parameters, v = update_parameters_with_momentum(
                     parameters, grads, v, beta, learning_rate
+                )
+            elif optimizer == "nesterov":
+                parameters, v = update_parameters_with_nesterov(
+                    parameters, grads, v, beta, learning_rate
+                )
+            elif optimizer == "rmsprop":
+                parameters, s = update_parameters_with_rmsprop(
+                    parameters, grads, s, learning_rate, beta2, epsilon
                 )
             else:
                 t = t + 1
