@@ -1199,4 +1199,3 @@ def predict_dec(parameters: dict, X, hidden_activation: str = "relu"):
     """
     AL, _ = forward_propagation(X, parameters, hidden_activation)
     return AL > 0.5
-
