@@ -114,9 +114,9 @@ def test_dropout_with_the_reference_masks(isa, dims, m, dtype):
 
 def test_own_dropout_masks_are_seeded_and_scaled():
     X, _, p, _, _ = _problem([6, 33, 17, 1], 211, 11, np.float64)
-    AL1, c1 = nncore.forward_propagation_with_dropout(X, p, keep_prob=0.8, seed=5)
-    AL2, _c2 = nncore.forward_propagation_with_dropout(X, p, keep_prob=0.8, seed=5)
-    AL3, _ = nncore.forward_propagation_with_dropout(X, p, keep_prob=0.8, seed=6)
+    AL1, c1 = nncore.forward_propagation_with_dropout(X, p, 0.8, seed=5, masks="philox")
+    AL2, _c2 = nncore.forward_propagation_with_dropout(X, p, 0.8, seed=5, masks="philox")
+    AL3, _ = nncore.forward_propagation_with_dropout(X, p, 0.8, seed=6, masks="philox")
     np.testing.assert_array_equal(AL1, AL2)
     assert not np.array_equal(AL1, AL3)
     Z1, D1, A1, _W1, _b1, Z2, D2, A2, _W2, _b2 = c1[:10]

@@ -12,11 +12,11 @@ Differences from the reference, all deliberate:
   object and string arrays are refused everywhere.
 - Fortran-ordered and non-contiguous arrays are accepted and copied once to C order; the
   results equal those of the C-ordered arrays.
-- No global random state: the initializers draw from a private ``numpy.random.RandomState``
-  seeded like the course (same numbers, nothing reseeded behind the caller's back), and the
-  dropout masks come from the core's Philox generator keyed by ``seed``.
-  ``forward_propagation_with_dropout`` also accepts the reference's masks (``masks=``) and then
-  reproduces the reference.
+- No global random state: the initializers and ``forward_propagation_with_dropout`` draw
+  from a private ``numpy.random.RandomState`` seeded like the course (same numbers, nothing
+  reseeded behind the caller's back); ``forward_propagation_with_dropout`` also takes given
+  masks (``masks=``) or the core's Philox masks (``masks="philox"``), and ``nncore.model``
+  draws Philox masks unless ``dropout_rng="course"``.
 - Every argument is checked before it reaches the core (see ``_validate`` for the policy):
   a ``ValueError`` or ``TypeError`` names the argument, the expected and the actual value.
   Inputs the reference would turn into silently wrong numbers are refused: NaN or inf in
@@ -528,14 +528,18 @@ def _mask(D, name, dt, rows, cols):
     return D
 
 
-def course_masks(layers_dims, m: int, keep_prob: float, dtype) -> list[np.ndarray]:
-    """The masks of the course's ``forward_propagation_with_dropout``, without global state.
-
-    ``np.random.seed(1)``, then for each hidden layer in order
-    ``np.random.rand(n_l, m) < keep_prob``: the same numbers from a private ``RandomState(1)``.
-    """
-    rng = np.random.RandomState(1)
+def numpy_masks(layers_dims, m: int, keep_prob: float, dtype, seed=1) -> list[np.ndarray]:
+    """The masks of the course's ``forward_propagation_with_dropout``: ``np.random.seed(seed)``,
+    then ``np.random.rand(n_l, m) < keep_prob`` for each hidden layer in order. With a seed
+    they come from a private ``RandomState(seed)`` (the same numbers, the global generator
+    left alone); ``seed=None`` draws from numpy's global generator, as the course would."""
+    rng = np.random if seed is None else np.random.RandomState(seed)
     return [(rng.rand(n, m) < keep_prob).astype(dtype) for n in layers_dims[1:-1]]
+
+
+def course_masks(layers_dims, m: int, keep_prob: float, dtype) -> list[np.ndarray]:
+    """The masks the course's regularization assignment trains with (its seed 1, every time)."""
+    return numpy_masks(layers_dims, m, keep_prob, dtype, seed=1)
 
 
 def forward_propagation_with_dropout(
@@ -548,20 +552,24 @@ def forward_propagation_with_dropout(
 ):
     """Forward pass with inverted dropout on the hidden layers, on the core.
 
+    By default the masks are the course's (and the reference's): numpy's legacy generator
+    seeded with ``seed``, ``rand(n_l, m) < keep_prob`` layer by layer, drawn from a private
+    ``RandomState(seed)`` so that numpy's global generator is not reseeded.
+
     Parameters
     ----------
     X, parameters, keep_prob, hidden_activation
         As in :func:`nncore.reference.forward_propagation_with_dropout`.
     seed : int or None, optional
-        Key of the core's Philox generator: the mask of hidden layer ``l`` is a pure function
-        of ``(seed, l, element)``, so a seed always gives the same masks (``None`` means 0).
-        These are not numpy's masks; pass ``masks`` to reproduce the reference.
-    masks : list of numpy.ndarray or "course", optional
+        The seed of the masks (the course's 1: every call draws the same masks), ``< 2**32``;
+        ``None`` continues numpy's global generator, as the reference does. With
+        ``masks="philox"``, the key of the core's generator instead (``< 2**64``; ``None``
+        means 0).
+    masks : list of numpy.ndarray or "philox", optional
         One 0/1 mask per hidden layer, shape ``(n_l, m)``, bool, integer or float (for
-        instance the ``D`` of the reference's caches), used instead of drawing new ones; or
-        ``"course"`` for the course's masks (numpy's generator seeded 1, ``rand < keep_prob``
-        layer by layer: the reference's masks with ``seed=1``), drawn from a private
-        generator.
+        instance the ``D`` of a cache), used instead of drawing new ones; or ``"philox"`` for
+        the core's counter-based masks (the mask of hidden layer ``l`` a pure function of
+        ``(seed, l, element)``, as ``nncore.model`` draws them by default).
 
     Returns
     -------
@@ -572,16 +580,18 @@ def forward_propagation_with_dropout(
         0/1 mask in ``X``'s dtype, ``Al`` after dropout.
     """
     kp = chk.keep_prob(keep_prob)
-    seed = 0 if seed is None else chk.integer(seed, "seed", low=0, high=MAX_UINT64)
-    if masks is None:
-        layers = _forward(X, parameters, hidden_activation, kp, 2, [], seed, 0)
+    if isinstance(masks, str):
+        chk.choice(masks, "masks", ("philox",))
+        key = 0 if seed is None else chk.integer(seed, "seed", low=0, high=MAX_UINT64)
+        layers = _forward(X, parameters, hidden_activation, kp, 2, [], key, 0)
         return layers[-1].A, course_caches(layers, dropout=True)
+    if seed is not None:
+        seed = chk.integer(seed, "seed", low=0, high=MAX_SEED)
     X, W, _ = _data_and_parameters(X, parameters)
     L = len(W)
-    if isinstance(masks, str):
-        chk.choice(masks, "masks", ("course",))
+    if masks is None:
         dims = [X.shape[0]] + [Wl.shape[0] for Wl in W]
-        masks = course_masks(dims, X.shape[1], kp, X.dtype)
+        masks = numpy_masks(dims, X.shape[1], kp, X.dtype, seed)
     if not isinstance(masks, (list, tuple)):
         raise TypeError(f"masks must be a list of {L - 1} arrays, got {type(masks).__name__}")
     if len(masks) != L - 1:
@@ -592,7 +602,7 @@ def forward_propagation_with_dropout(
         _mask(D, f"masks[{l - 1}]", X.dtype, W[l - 1].shape[0], X.shape[1])
         for l, D in enumerate(masks, start=1)
     ]
-    layers = _forward(X, parameters, hidden_activation, kp, 1, checked, seed, 0)
+    layers = _forward(X, parameters, hidden_activation, kp, 1, checked, 0, 0)
     return layers[-1].A, course_caches(layers, dropout=True)
 
 
