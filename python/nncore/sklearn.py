@@ -64,8 +64,9 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 # scikit-learn's names of the output activations.
 OUT_ACTIVATIONS = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
 MAX_SEED = 2**31
-# Rows densified at once from a sparse X (lbfgs and predictions); minibatches are their own size.
-SPARSE_BLOCK = 1024
+# Values densified at once from a sparse X (blocks of rows, for lbfgs and predictions: 32 MiB
+# of float64); minibatches are their own size.
+SPARSE_BLOCK = 2**22
 DIVERGED = (
     "Solver produced non-finite parameter weights. The input data may contain large values "
     "and need to be preprocessed (or lower learning_rate_init)."
@@ -121,7 +122,9 @@ def _rows(X, dtype) -> np.ndarray:
 
 def _blocks(n: int, X):
     """Slices of rows to handle at once: all of a dense ``X``, blocks of a sparse one."""
-    return gen_batches(n, SPARSE_BLOCK) if scipy.sparse.issparse(X) else [slice(0, n)]
+    if not scipy.sparse.issparse(X):
+        return [slice(0, n)]
+    return gen_batches(n, max(1, SPARSE_BLOCK // X.shape[1]))
 
 
 def _example_losses(kind: str, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
