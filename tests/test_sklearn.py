@@ -646,6 +646,8 @@ def test_constant_weights_scale_only_the_penalty(moons):
         {"learning_rate": "adaptive", "momentum": 0.0, "tol": 0.05, "n_iter_no_change": 2},
         {"learning_rate": "constant", "momentum": 0.8, "nesterovs_momentum": True},
         {"learning_rate": "invscaling", "momentum": 0.8, "nesterovs_momentum": True},
+        {"learning_rate": "invscaling", "momentum": 0.8, "nesterovs_momentum": False},
+        {"learning_rate": "constant", "momentum": 1.0, "nesterovs_momentum": False},
     ],
 )
 def test_sgd_schedules_and_nesterov_match_sklearn(kw):
