@@ -450,7 +450,8 @@ def test_a_network_trained_by_the_sklearn_slow_loop_saves_and_loads(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # 3. Hyperparameters rounded to float32 before arithmetic: the Python side keeps every
 #    hyperparameter a double up to the core (audited: _mirror, _training, network, sklearn's
-#    own loop); the float32 constants inside the core are engineer core's (issue 20 item 3).
+#    own loop); the core computes its float32 constants in double and rounds them once
+#    (StepConstants in cpp/src/optimizers.hpp).
 # ---------------------------------------------------------------------------------------------
 
 
@@ -469,11 +470,6 @@ def _adam_pair(beta1, beta2):
     return got[:3], want[:3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20 item 3: the core computes 1 - beta after rounding beta to float32 "
-    "(engineer core's fix); remove this mark when it lands",
-)
 @pytest.mark.parametrize(("beta1", "beta2"), [(0.99999999, 0.999), (0.9, 0.99999999),
                                              (0.9, 0.99999), (0.999999, 0.9999999)])  # fmt: skip
 def test_float32_adam_within_its_tolerance_for_any_accepted_beta(beta1, beta2):
@@ -485,11 +481,6 @@ def test_float32_adam_within_its_tolerance_for_any_accepted_beta(beta1, beta2):
             np.testing.assert_allclose(g[key], w[key], rtol=2e-4, atol=atol, err_msg=key)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20 item 3: the core's training loop computes 1 - beta after rounding beta "
-    "to float32 (engineer core's fix); remove this mark when it lands",
-)
 @pytest.mark.parametrize(("beta1", "beta2"), [(0.99999999, 0.999), (0.9, 0.99999999)])
 def test_a_float32_network_trains_like_float64_for_any_accepted_beta(beta1, beta2):
     kwargs = dict(optimizer="adam", learning_rate=0.01, beta1=beta1, beta2=beta2,

@@ -80,6 +80,9 @@ class _F64Kernels(Protocol):
     @staticmethod
     def sum_squares(x: _F64) -> float: ...
     @staticmethod
+    def activation_backward(hidden: SupportsIndex, dA: _F64, A: _F64) -> _F64:
+        """dZ = dA * g'(z) of a hidden activation, from its output A = g(z)."""
+    @staticmethod
     def train(
         X: _F64,
         Y: _F64,
@@ -173,6 +176,9 @@ class _F32Kernels(Protocol):
     @staticmethod
     def sum_squares(x: _F32) -> float: ...
     @staticmethod
+    def activation_backward(hidden: SupportsIndex, dA: _F32, A: _F32) -> _F32:
+        """dZ = dA * g'(z) of a hidden activation, from its output A = g(z)."""
+    @staticmethod
     def train(
         X: _F32,
         Y: _F32,
@@ -209,6 +215,10 @@ f64: _F64Kernels
 compiler: str
 eigen_version: str
 version: str
+# {"hidden" | "output" | "optimizer" | "on_nonfinite": {name: code}}, the core's enums by name.
+codes: dict[str, dict[str, int]]
+# {optimizer: the state it keeps, a tuple of "v" and/or "s"}.
+optimizer_slots: dict[str, tuple[str, ...]]
 
 def current_isa() -> str: ...
 def set_isa(name: str) -> None: ...

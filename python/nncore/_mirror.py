@@ -37,8 +37,11 @@ from .datasets import load_2D_dataset
 
 __all__ = ["load_2D_dataset"]  # re-exported; the functions below are listed in nncore.__all__
 
-HIDDEN = {"relu": 0, "tanh": 1}
-OPTIMIZER_CODES = {"gd": 0, "momentum": 1, "adam": 2}
+# The core's codes, by name, from the compiled module's tables (cpp/include/nncore/types.hpp).
+HIDDEN: dict[str, int] = dict(_core.codes["hidden"])
+OPTIMIZER_CODES: dict[str, int] = dict(_core.codes["optimizer"])
+# The state each optimizer keeps: a tuple of "v" and/or "s", each an array like the parameters.
+OPTIMIZER_SLOTS: dict[str, tuple[str, ...]] = dict(_core.optimizer_slots)
 
 # The gradient-checking assignment's network (its vector_to_dictionary(theta) knows no other).
 GRADIENT_CHECK_DIMS = [4, 5, 3, 1]
@@ -504,7 +507,7 @@ def forward_propagation(X, parameters: dict, hidden_activation: str = "relu"):
         Input, shape ``(n_x, m)``.
     parameters : dict of numpy.ndarray
         ``{"W1", "b1", ..., "WL", "bL"}``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
 
     Returns
@@ -763,10 +766,10 @@ def _backward(X, Y, caches, hidden_activation, lambd=0.0, keep_prob=1.0, dropout
             if D:
                 dA = dA * D[l - 2] / dt.type(keep_prob)
             grads[f"dA{l - 1}"] = dA
-            if hidden_activation == "relu":
-                dZ = np.where(Z[l - 2] > 0, dA, dt.type(0))
-            else:
-                dZ = dA * (1 - A[l - 2] ** 2)
+            # g'(z) from the activation's output, by the core's unit (relu: A > 0).
+            dZ = core_for(dt).activation_backward(
+                hidden_code, np.ascontiguousarray(dA), np.ascontiguousarray(A[l - 2])
+            )
     return grads
 
 
@@ -782,7 +785,7 @@ def backward_propagation(X, Y, caches, hidden_activation: str = "relu"):
     caches : tuple
         From :func:`forward_propagation`: the course's ``(Z1, A1, W1, b1, ...)`` (a list of
         :class:`LayerCache` is also accepted).
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers of the forward pass.
 
     Returns
@@ -833,7 +836,7 @@ def backward_propagation_with_dropout(
         ``(Z1, D1, A1, W1, b1, ..., ZL, AL, WL, bL)``; masks bool, integer or float 0/1.
     keep_prob : float
         The keep probability of the forward pass, in ``(0, 1]``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers of the forward pass.
 
     Returns
@@ -882,7 +885,7 @@ def gradient_check_n(
         Finite-difference step, ``> 0``.
     print_msg : bool, optional
         Print the course's verdict (threshold ``2e-7``).
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     lambd : float, optional
         L2 regularization strength of the cost, ``>= 0``.
@@ -1154,7 +1157,7 @@ def predict(X, y, parameters: dict, hidden_activation: str = "relu", print_accur
         True labels 0/1, shape ``(n_L, m)``.
     parameters : dict of numpy.ndarray
         ``{"W1", "b1", ...}`` in ``X``'s dtype.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     print_accuracy : bool, optional
         Print ``"Accuracy: " + str(mean(p == y))`` (the course always does).
@@ -1199,7 +1202,7 @@ def predict_dec(parameters: dict, X, hidden_activation: str = "relu"):
         ``{"W1", "b1", ...}`` in ``X``'s dtype.
     X : numpy.ndarray
         Input, shape ``(n_x, m)``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
 
     Returns

@@ -18,12 +18,13 @@ from ._flat import flatten, layers, unflatten
 from ._mirror import (
     HIDDEN,
     OPTIMIZER_CODES,
+    OPTIMIZER_SLOTS,
     core_for,
     schedule_lr_decay,
     update_lr,
 )
 
-OUTPUTS = {"sigmoid": 0, "softmax": 1, "identity": 2}
+OUTPUTS: dict[str, int] = dict(_core.codes["output"])
 DECAYS = {"update_lr": update_lr, "schedule_lr_decay": schedule_lr_decay}
 # How often the core hands control back to check for Ctrl-C and update a progress bar.
 HOOK_SECONDS = 0.05
@@ -32,7 +33,7 @@ HOOK_SECONDS = 0.05
 DROPOUT_RNGS = ("philox", "course")
 
 # on_nonfinite: numpy's np.errstate vocabulary -> the core's NonFinite codes.
-ON_NONFINITE = {"ignore": 0, "warn": 1, "raise": 2}
+ON_NONFINITE: dict[str, int] = dict(_core.codes["on_nonfinite"])
 
 
 class TrainingInterrupted(UserWarning):
@@ -433,16 +434,16 @@ def model(
         Labels 0/1, shape ``(n_L, m)`` (the course: ``(1, m)``).
     layers_dims : list of int
         ``[n_x, n_1, ..., n_L]``.
-    optimizer : {"gd", "momentum", "adam"}, optional
+    optimizer : {"gd", "momentum", "adam", "rmsprop", "nesterov"}, optional
         Update rule.
     learning_rate : float, optional
         Initial learning rate.
     mini_batch_size : int or None, optional
         Minibatch size; ``None`` for full-batch gradient descent (one step per epoch).
     beta : float, optional
-        Momentum coefficient.
+        Momentum coefficient (``"momentum"``, ``"nesterov"``).
     beta1, beta2, epsilon : float, optional
-        Adam hyperparameters.
+        Adam hyperparameters (``"rmsprop"`` uses ``beta2`` and ``epsilon``).
     num_epochs : int, optional
         Passes over the data.
     initialization : {"he", "xavier", "random", "zeros", "deep"} or dict, optional
@@ -456,7 +457,7 @@ def model(
         each epoch.
     decay_rate : float, optional
         Passed to ``decay``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     print_cost : bool, optional
         Print the cost every 1000 epochs, as the course does.
@@ -523,8 +524,8 @@ def model(
             init = getattr(_mirror, f"initialize_parameters_{initialization}")(dims, 3, dtype=dt)
         theta = flatten(init, dims, dt)
     state = np.zeros(4, dtype=np.int64)
-    v = np.zeros_like(theta) if optimizer != "gd" else np.zeros(0, dt)
-    s = np.zeros_like(theta) if optimizer == "adam" else np.zeros(0, dt)
+    v = np.zeros_like(theta) if "v" in OPTIMIZER_SLOTS[optimizer] else np.zeros(0, dt)
+    s = np.zeros_like(theta) if "s" in OPTIMIZER_SLOTS[optimizer] else np.zeros(0, dt)
     rates = schedule(hp["learning_rate"], 0, num_epochs, decay_fn, hp["decay_rate"])
 
     def printer(epoch, cost):

@@ -12,7 +12,7 @@ import numpy as np
 from . import _mirror, _npz
 from . import _validate as chk
 from ._flat import flatten, layers, n_parameters, unflatten
-from ._mirror import HIDDEN, OPTIMIZER_CODES, core_for
+from ._mirror import HIDDEN, OPTIMIZER_CODES, OPTIMIZER_SLOTS, core_for
 from ._training import (
     ON_NONFINITE,
     OUTPUTS,
@@ -34,8 +34,7 @@ PREDICT_BYTES = 64 * 2**20
 
 def _slot_sizes(optimizer: str, n: int) -> dict[str, int]:
     """Sizes of the optimizer state ``v`` and ``s`` for ``n`` parameters (0: not kept)."""
-    return {"v": n if optimizer in ("momentum", "adam") else 0,
-            "s": n if optimizer == "adam" else 0}  # fmt: skip
+    return {slot: n if slot in OPTIMIZER_SLOTS.get(optimizer, ()) else 0 for slot in ("v", "s")}
 
 
 def _fitting(fit):
@@ -84,7 +83,7 @@ class Network:
     ----------
     layers_dims : list of int
         ``[n_x, n_1, ..., n_L]``.
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     output : {"sigmoid", "softmax", "identity"}, optional
         ``"sigmoid"`` with binary cross-entropy (the course's; labels 0/1 of shape
@@ -193,7 +192,7 @@ class Network:
             ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``, all float64 or all
             float32; the dtype of ``W1`` sets the network's and ``layers_dims`` is read from
             the shapes. The arrays are copied.
-        hidden_activation : {"relu", "tanh"}, optional
+        hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
             Activation of the hidden layers.
         output : {"sigmoid", "softmax", "identity"}, optional
             Output layer and loss, as in :class:`Network`.
@@ -512,7 +511,7 @@ class Network:
         Y : array_like
             Targets (see ``output`` in the class docstring), converted like ``X``; labels of a
             ``"sigmoid"`` output must be 0 or 1.
-        optimizer : {"adam", "momentum", "gd"}, optional
+        optimizer : {"adam", "momentum", "gd", "rmsprop", "nesterov"}, optional
         learning_rate : float, optional
             Initial learning rate (> 0).
         mini_batch_size : int or None, optional
@@ -527,9 +526,9 @@ class Network:
             from the network's first training epoch.
         decay_rate : float, optional
         beta : float, optional
-            Momentum coefficient.
+            Momentum coefficient (``"momentum"``, ``"nesterov"``).
         beta1, beta2, epsilon : float, optional
-            Adam hyperparameters.
+            Adam hyperparameters (``"rmsprop"`` uses ``beta2`` and ``epsilon``).
         callback : callable, optional
             ``callback(epoch, cost)`` after every ``callback_every`` epochs; returning
             ``False`` stops training.
@@ -589,8 +588,9 @@ class Network:
 
         if optimizer != self._optimizer:
             self._optimizer = optimizer
-            self._v = np.zeros_like(self._theta) if optimizer != "gd" else None
-            self._s = np.zeros_like(self._theta) if optimizer == "adam" else None
+            slots = OPTIMIZER_SLOTS[optimizer]
+            self._v = np.zeros_like(self._theta) if "v" in slots else None
+            self._s = np.zeros_like(self._theta) if "s" in slots else None
             self._t = 0
         empty = np.zeros(0, self.dtype)
         state = np.array([self._t, self._step, 0, 0], dtype=np.int64)

@@ -270,7 +270,7 @@ def decision_boundary(
         Space around the points covered by the grid (the course uses 1).
     resolution : int, optional
         Grid points per axis, from 2 to 2048 (the grid's memory grows with its square).
-    hidden_activation : {"relu", "tanh"}, optional
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Hidden activation when ``model`` is a parameter dict.
     cmap : str, optional
         Colour map of regions and points (the course's ``Spectral``).

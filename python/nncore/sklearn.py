@@ -717,7 +717,9 @@ class _BaseMLP(BaseEstimator):
             A = self._raw(X_val)
         except ValueError:  # X_val is checked: Network refuses non-finite parameters or outputs
             return float("nan")
-        return float(self._score_function(y_val, self._decode(A), sample_weight=w_val))
+        # A diverging (finite but huge) prediction overflows in the score's squares: NaN or -inf.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(self._score_function(y_val, self._decode(A), sample_weight=w_val))
 
     def _route(self, X, w) -> dict | None:
         """``Network.fit`` arguments when the core's loop can train this run, else ``None``."""

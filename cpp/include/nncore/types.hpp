@@ -1,19 +1,86 @@
-// Plain types shared by every translation unit. Nothing here holds code: the kernels are
-// compiled once per SIMD target (cpp/src/kernels.cpp), and only these PODs -- raw pointers and
-// sizes -- cross the dispatch boundary, so no Eigen or std template is shared between targets.
+// Plain types shared by every translation unit. Nothing here holds code but the name tables:
+// the kernels are compiled once per SIMD target (cpp/src/), and only these PODs -- raw pointers
+// and sizes -- cross the dispatch boundary, so no Eigen or std template is shared between
+// targets.
 #pragma once
 
 #include <cstdint>
 
 namespace nncore {
 
-enum Hidden : int { kRelu = 0, kTanh = 1 };
+// The codes of the choices Python passes by name. Codes are contiguous from 0; each enum's name
+// function (below) is the one table of its names, a switch without default that -Wswitch
+// checks for completeness, and the compiled module exports the names from it (bind_names.cpp).
+// Adding an activation or an optimizer: a code here, its name below, its unit in
+// cpp/src/activations.hpp or optimizers.hpp (see docs/architecture.md).
+enum Hidden : int { kRelu = 0, kTanh = 1, kLogistic = 2, kIdentityHidden = 3, kLeakyRelu = 4 };
 enum Output : int { kSigmoid = 0, kSoftmax = 1, kIdentity = 2 };
-enum Optimizer : int { kGD = 0, kMomentum = 1, kAdam = 2 };
+enum Optimizer : int { kGD = 0, kMomentum = 1, kAdam = 2, kRmsprop = 3, kNesterov = 4 };
 enum MaskMode : int { kNoDropout = 0, kGivenMasks = 1, kGenerateMasks = 2 };
 // What the training loop does when an epoch ends with a non-finite cost or state:
 // nothing, report the first such epoch and go on, or stop there and restore the last finite state.
 enum NonFinite : int { kIgnoreNonFinite = 0, kReportNonFinite = 1, kStopNonFinite = 2 };
+
+// Names (nullptr: not a code).
+constexpr const char* hidden_name(Hidden h) {
+  switch (h) {
+    case kRelu: return "relu";
+    case kTanh: return "tanh";
+    case kLogistic: return "logistic";
+    case kIdentityHidden: return "identity";
+    case kLeakyRelu: return "leaky_relu";
+  }
+  return nullptr;
+}
+constexpr const char* output_name(Output o) {
+  switch (o) {
+    case kSigmoid: return "sigmoid";
+    case kSoftmax: return "softmax";
+    case kIdentity: return "identity";
+  }
+  return nullptr;
+}
+constexpr const char* optimizer_name(Optimizer o) {
+  switch (o) {
+    case kGD: return "gd";
+    case kMomentum: return "momentum";
+    case kAdam: return "adam";
+    case kRmsprop: return "rmsprop";
+    case kNesterov: return "nesterov";
+  }
+  return nullptr;
+}
+// numpy's np.errstate vocabulary.
+constexpr const char* nonfinite_name(NonFinite n) {
+  switch (n) {
+    case kIgnoreNonFinite: return "ignore";
+    case kReportNonFinite: return "warn";
+    case kStopNonFinite: return "raise";
+  }
+  return nullptr;
+}
+
+// The state each optimizer keeps, one array of theta's size per slot: v (a velocity or first
+// moment) and s (a second moment). Decided here only: the loop, the mirror's update and Python
+// (through the module's optimizer_slots) all read it.
+struct OptimizerSlots {
+  bool v, s;
+};
+constexpr OptimizerSlots optimizer_slots(Optimizer o) {
+  switch (o) {
+    case kGD: return {false, false};
+    case kMomentum: return {true, false};
+    case kAdam: return {true, true};
+    case kRmsprop: return {false, true};
+    case kNesterov: return {true, false};
+  }
+  return {false, false};
+}
+
+// The optimizers' hyperparameters besides the learning rate, as Python gives them (double).
+struct Hyper {
+  double beta, beta1, beta2, epsilon;
+};
 
 // Network shape: L layers, dims[0..L] = layers_dims.
 struct Shape {
@@ -62,11 +129,12 @@ struct UpdateArgs {
   const long* sizes;
   T* const* P;         // parameters, updated in place
   const T* const* G;   // gradients
-  T* const* V;         // momentum velocity / Adam first moment (in place), unused for gd
-  T* const* S;         // Adam second moment (in place)
+  T* const* V;         // the v slot (in place), nullptr without one (optimizer_slots)
+  T* const* S;         // the s slot (in place), nullptr without one
   T* const* Vc;        // Adam bias-corrected outputs, may be nullptr
   T* const* Sc;
-  double learning_rate, beta, beta1, beta2, epsilon;
+  double learning_rate;
+  Hyper hyper;
   long t;  // Adam step, already incremented
 };
 
@@ -83,12 +151,13 @@ struct TrainArgs {
   const T* X;  // (n_x, m)
   const T* Y;  // (n_y, m)
   T* theta;    // flat W1, b1, W2, b2, ... (row-major), updated in place
-  T* v;        // same layout (momentum / Adam), may be nullptr for gd
-  T* s;        // same layout (Adam), may be nullptr
+  T* v;        // same layout: the v slot, nullptr without one (optimizer_slots)
+  T* s;        // same layout: the s slot, nullptr without one
   long mini_batch_size;    // <= 0: full batch, no shuffle
   long num_epochs;
   std::uint32_t shuffle_seed;  // epoch e (0-based, this call) shuffles with shuffle_seed + e + 1
-  double lambd, keep_prob, beta, beta1, beta2, epsilon;
+  double lambd, keep_prob;
+  Hyper hyper;
   const double* learning_rates;  // one per epoch of this call
   std::int64_t* t;               // Adam step counter, in/out
   std::uint64_t dropout_seed;
@@ -127,7 +196,9 @@ struct Kernels {
   double (*cost)(int output, long n, long m, const T* A, const T* Y);
   // The same cost from the pre-activation Z, finite wherever Z is (what training records).
   double (*cost_from_logits)(int output, long n, long m, const T* Z, const T* Y);
-  double (*sum_squares)(long n, const T* x);
+  double (*sum_squares)(long n, const T* x);  // sum of x[i]^2
+  // dZ = dA * g'(z) of a hidden activation, from its output A = g(z) (the mirror's dZ caches).
+  void (*hidden_backward)(int hidden, long n, const T* dA, const T* A, T* dZ);
   TrainResult (*train)(const TrainArgs<T>&);
 };
 
