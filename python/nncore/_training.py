@@ -252,7 +252,8 @@ def run(
     :func:`totals` gives the progress made whatever exception leaves this function.
 
     Ctrl-C stops the loop at the next check (every ``HOOK_SECONDS``), warns with
-    :class:`TrainingInterrupted` and returns normally with the progress made.
+    :class:`TrainingInterrupted` and returns normally with the progress made, at an epoch
+    boundary (the core puts back the start of an epoch it was in the middle of).
 
     ``diverged`` is ``None``, or ``(epoch, cost, epochs_kept)`` for the first epoch (counted
     from ``first_epoch``) that ended with a non-finite cost or state: with
@@ -477,7 +478,7 @@ def model(
     -----
     TrainingInterrupted
         When Ctrl-C stops training (within a fraction of a second); the parameters and costs
-        reached so far are returned.
+        of the last whole epoch are returned.
     RuntimeWarning
         With ``on_nonfinite="warn"``, naming the first epoch that ended non-finite.
     """
