@@ -38,6 +38,12 @@ CASES = [
         id="softmax_digits",
     ),
     pytest.param(
+        "sweep_dask.py",
+        [r"workers: 2, nncore threads per worker: \[1, 1\]", r"24 fits in", r"accuracy 0\.\d"],
+        marks=[_needs("distributed"), _needs("sklearn")],
+        id="sweep_dask",
+    ),
+    pytest.param(
         "plot_decision_boundary.py",
         ["wrote boundary.png"],
         marks=_needs("matplotlib"),

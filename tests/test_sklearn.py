@@ -549,3 +549,199 @@ def test_verbose_prints_every_epoch(capsys, moons):
     fit_quietly(MLPClassifier((4,), max_iter=3, verbose=True, random_state=0), X, y)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[0] for line in lines] == [f"Iteration {i}" for i in (1, 2, 3)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The Python minibatch loop over the core's kernels (weights, Poisson, sparse X, Nesterov)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("solver", "kw"),
+    [("adam", {}), ("sgd", {"nesterovs_momentum": False}), ("sgd", {"momentum": 0.0})],
+)
+def test_sparse_loop_equals_the_core_loop(solver, kw):
+    # Sparse X trains in the Python loop (one minibatch densified at a time), dense X in the
+    # core's loop: same shuffles, same steps, so the same run to rounding.
+    from scipy import sparse
+
+    X, y = make_blobs(300, 8, centers=3, random_state=0)
+    common = dict(hidden_layer_sizes=(7,), solver=solver, batch_size=32, max_iter=6)
+    common.update(random_state=0, learning_rate_init=0.01, **kw)
+    dense = fit_quietly(MLPClassifier(**common), X, y)
+    csr = fit_quietly(MLPClassifier(**common), sparse.csr_matrix(X), y)
+    np.testing.assert_allclose(flat(csr.network_), flat(dense.network_), rtol=RUN_RTOL, atol=1e-12)
+    np.testing.assert_allclose(csr.loss_curve_, dense.loss_curve_, rtol=RUN_RTOL)
+    np.testing.assert_array_equal(csr.predict(sparse.csr_matrix(X)), csr.predict(X))
+
+
+def _sklearn_loss_grad(sk, packed, X, Y, w):
+    """scikit-learn's own loss and gradient at ``packed`` (its lbfgs objective)."""
+    units = [X.shape[1]] + [c.shape[1] for c in sk.coefs_]
+    activations = [X] + [None] * (len(units) - 1)
+    deltas = [None] * (len(units) - 1)
+    coef_grads = [np.empty((a, b)) for a, b in zip(units[:-1], units[1:])]
+    intercept_grads = [np.empty(b) for b in units[1:]]
+    return sk._loss_grad_lbfgs(packed, X, Y, w, activations, deltas, coef_grads, intercept_grads)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("problem", ["binary", "multiclass", "regression", "poisson"])
+def test_weighted_loss_and_gradient_match_sklearn(problem, activation):
+    # scikit-learn (>= 1.7) is the oracle of the weighted mean loss and its gradient.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    w = rng.uniform(0.2, 3.0, 40)
+    kw = dict(hidden_layer_sizes=(6, 4), activation=activation, solver="lbfgs", alpha=0.3)
+    kw.update(max_iter=1, random_state=0)
+    if problem in ("binary", "multiclass"):
+        y = rng.integers(0, 2 if problem == "binary" else 3, 40)
+        ours_cls, sk_cls = MLPClassifier, sknn.MLPClassifier
+    else:
+        y = rng.poisson(2.0, 40).astype(float) if problem == "poisson" else X @ rng.random(5)
+        ours_cls, sk_cls = MLPRegressor, sknn.MLPRegressor
+        if problem == "poisson":
+            kw["loss"] = "poisson"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = ours_cls(**kw).fit(X, y, sample_weight=w)
+        sk = sk_cls(**kw).fit(X, y, sample_weight=w)
+    Y = ours._label_binarizer.transform(y) if problem in ("binary", "multiclass") else y[:, None]
+    theta = np.concatenate([c.ravel() for c in ours.coefs_ + ours.intercepts_]) * 1.3
+    loss, grad = ours._loss_grad_lbfgs(theta, X, Y, w)
+    sk_loss, sk_grad = _sklearn_loss_grad(sk, theta, X, Y.astype(float), w)
+    np.testing.assert_allclose(loss, sk_loss, rtol=1e-12)
+    np.testing.assert_allclose(grad, sk_grad, rtol=1e-10, atol=1e-14)
+
+
+def test_lbfgs_weights_equal_repeated_rows():
+    # An integer weight counts an example that many times: the same objective, the same run.
+    X, y = make_blobs(60, 4, centers=3, random_state=1)
+    w = np.arange(60) % 3 + 1
+    kw = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = MLPClassifier(**kw).fit(X, y, sample_weight=w)
+        repeated = MLPClassifier(**kw).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_allclose(flat(weighted.network_), flat(repeated.network_), rtol=1e-7)
+    assert weighted.n_iter_ == repeated.n_iter_
+    assert not hasattr(weighted, "loss_curve_")  # as scikit-learn's lbfgs
+
+
+def test_constant_weights_scale_only_the_penalty(moons):
+    # scikit-learn's weighted mean: weights c everywhere leave the loss, divide alpha by c.
+    X, _, y, _ = moons
+    kw = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0, batch_size=40)
+    ones = fit_quietly(MLPClassifier(alpha=0.5, **kw), X, y, sample_weight=np.ones(len(y)))
+    none = fit_quietly(MLPClassifier(alpha=0.5, **kw), X, y)
+    twos = fit_quietly(MLPClassifier(alpha=1.0, **kw), X, y, sample_weight=np.full(len(y), 2.0))
+    np.testing.assert_array_equal(flat(ones.network_), flat(none.network_))
+    np.testing.assert_array_equal(flat(twos.network_), flat(none.network_))
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"learning_rate": "invscaling", "power_t": 0.3, "momentum": 0.0},
+        {"learning_rate": "adaptive", "momentum": 0.0, "tol": 0.05, "n_iter_no_change": 2},
+        {"learning_rate": "constant", "momentum": 0.8, "nesterovs_momentum": True},
+        {"learning_rate": "invscaling", "momentum": 0.8, "nesterovs_momentum": True},
+    ],
+)
+def test_sgd_schedules_and_nesterov_match_sklearn(kw):
+    # Full batch and no shuffle, so scikit-learn's SGD takes the very same steps from the same
+    # (Glorot, same random_state) initial parameters.
+    X, y = make_blobs(80, 3, centers=2, random_state=2)
+    common = dict(hidden_layer_sizes=(5,), solver="sgd", learning_rate_init=0.2, batch_size=80)
+    common.update(shuffle=False, random_state=3, max_iter=60, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(**common).fit(X, y)
+        sk = sknn.MLPClassifier(**common).fit(X, y)
+    assert ours.n_iter_ == sk.n_iter_
+    np.testing.assert_allclose(ours.loss_curve_, sk.loss_curve_, rtol=RUN_RTOL)
+    for mine, theirs in zip(ours.coefs_ + ours.intercepts_, sk.coefs_ + sk.intercepts_):
+        np.testing.assert_allclose(mine, theirs, rtol=RUN_RTOL, atol=1e-12)
+    assert ours._optimizer.learning_rate == pytest.approx(sk._optimizer.learning_rate, rel=1e-15)
+    assert ours._no_improvement_count == sk._no_improvement_count
+
+
+def test_poisson_regressor_learns_counts():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (400, 2))
+    y = rng.poisson(np.exp(0.8 * X[:, 0] - 0.5 * X[:, 1] + 1.0))
+    reg = MLPRegressor((4,), loss="poisson", solver="adam", learning_rate_init=0.02,
+                       max_iter=150, random_state=0).fit(X, y)  # fmt: skip
+    assert reg.out_activation_ == "exp"
+    assert (reg.predict(X) > 0).all()
+    from sklearn.metrics import d2_tweedie_score
+
+    assert d2_tweedie_score(y, reg.predict(X), power=1) > 0.4
+    with pytest.raises(ValueError, match="non-negative"):
+        MLPRegressor(loss="poisson").fit(X, -np.abs(y) - 1)
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_float32_input_keeps_float32(estimator, solver, iris):
+    X, _, y, _ = iris
+    est = estimator((6,), solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X.astype(np.float32), y)
+    assert est.network_.dtype == np.float32
+    assert all(c.dtype == np.float32 for c in est.coefs_ + est.intercepts_)
+    out = est.predict_proba(X) if estimator is MLPClassifier else est.predict(X)
+    assert out.dtype == np.float32
+    est = estimator((6,), max_iter=2, dtype="float64")
+    assert fit_quietly(est, X.astype(np.float32), y).network_.dtype == np.float64
+
+
+def test_partial_fit_multilabel():
+    # Issue 20 item 13: an indicator matrix with classes=[0, 1] (the values) on the first call.
+    X, Y = sklearn.datasets.make_multilabel_classification(60, 5, n_classes=3, random_state=0)
+    clf = MLPClassifier((8,), solver="sgd", learning_rate_init=0.1, random_state=0)
+    for _ in range(3):
+        clf.partial_fit(X, Y, classes=[0, 1])
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.predict(X).shape == Y.shape
+    assert clf.out_activation_ == "logistic"
+    assert clf.n_outputs_ == 3
+
+
+def test_single_class_fits_like_sklearn(moons):
+    X, _, _, _ = moons
+    y = np.full(len(X), "only")
+    clf = fit_quietly(MLPClassifier((3,), max_iter=3, random_state=0), X, y)
+    sk = fit_quietly(sknn.MLPClassifier((3,), max_iter=3, random_state=0), X, y)
+    np.testing.assert_array_equal(clf.predict(X), sk.predict(X))
+    assert clf.predict_proba(X).shape == sk.predict_proba(X).shape
+
+
+def test_stratification_error_names_the_labels():
+    X = [[1, 2], [2, 3], [3, 4], [4, 5]]
+    with pytest.raises(ValueError, match=r"True is 'rare'"):
+        MLPClassifier(early_stopping=True).fit(X, ["common"] * 3 + ["rare"])
+
+
+def test_lbfgs_has_no_partial_fit_and_counts_iterations(moons):
+    X, _, y, _ = moons
+    assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
+    assert hasattr(MLPClassifier(solver="sgd"), "partial_fit")
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        clf = MLPClassifier((5,), solver="lbfgs", max_iter=4, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 4
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        clf = MLPClassifier((5,), solver="lbfgs", max_fun=6, random_state=0).fit(X, y)
+    assert clf.n_iter_ <= 6
+
+
+def test_diverging_early_stopping_scores_nan():
+    X, y = make_regression(100, 3, random_state=0)
+    reg = MLPRegressor((8,), solver="sgd", learning_rate_init=10.0, early_stopping=True,
+                       max_iter=15, random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    assert np.isnan(reg.validation_scores_[-1])
+    assert np.isfinite(reg.predict(X)).all()  # the best (finite) epoch is kept

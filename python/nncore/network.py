@@ -27,6 +27,9 @@ from ._training import (
 __all__ = ["Network"]
 
 INITIALIZATIONS = ("he", "xavier", "random", "zeros", "deep")
+# Bound on the memory of predict's forward pass (the activations of every layer) beyond its
+# input and output: X is forwarded in blocks of columns that fit.
+PREDICT_BYTES = 64 * 2**20
 
 
 def _slot_sizes(optimizer: str, n: int) -> dict[str, int]:
@@ -662,10 +665,18 @@ class Network:
                 "train it on from finite parameters or load a finite one"
             )
         W, b = map(list, zip(*layers(self._theta, self.layers_dims)))
-        _, A, _, _ = core_for(self.dtype).forward(
-            X, W, b, HIDDEN[self.hidden_activation], OUTPUTS[self.output], 1.0, 0, [], 0, 0
-        )
-        out = A[-1]
+        # The forward pass keeps Z and A of every layer: in blocks of columns, the memory it
+        # takes beyond X and the output is bounded whatever m (each column is independent).
+        per_column = 2 * sum(self.layers_dims[1:]) * self.dtype.itemsize
+        block = max(1, PREDICT_BYTES // per_column)
+        m = X.shape[1]
+        out = np.empty((self.layers_dims[-1], m), self.dtype)
+        for start in range(0, m, block):
+            Xb = X if block >= m else np.ascontiguousarray(X[:, start : start + block])
+            _, A, _, _ = core_for(self.dtype).forward(
+                Xb, W, b, HIDDEN[self.hidden_activation], OUTPUTS[self.output], 1.0, 0, [], 0, 0
+            )
+            out[:, start : start + block] = A[-1]
         if not np.isfinite(out).all():
             bad = int(np.argmax(~np.isfinite(out).all(axis=0)))
             raise ValueError(
@@ -736,6 +747,10 @@ class Network:
         or such a network loaded) or when finite parameters overflow the dtype for some
         input (the message names the first such example). :attr:`parameters` still reads
         such a network, to inspect it.
+
+        Memory: the forward pass keeps every layer's activations, so a large ``X`` goes
+        through it in blocks of columns (at most ``PREDICT_BYTES``, 64 MiB, of activations at
+        a time). Each column's result agrees with a one-pass forward to rounding.
         """
         A = self._forward(X)
         if self.output == "sigmoid":

@@ -44,6 +44,8 @@ __all__ = ["cost_curves", "decision_boundary"]
 Classifier = Union[Network, Mapping[str, np.ndarray], Callable[[np.ndarray], Any]]
 
 _PER = {10: "tens", 100: "hundreds", 1000: "thousands"}
+# Largest decision_boundary grid per axis: 2048**2 points take 64 MiB per float64 array.
+MAX_RESOLUTION = 2048
 
 
 def _costs_array(costs: Any, name: str) -> np.ndarray:
@@ -267,7 +269,7 @@ def decision_boundary(
     margin : float, optional
         Space around the points covered by the grid (the course uses 1).
     resolution : int, optional
-        Grid points per axis (at least 2).
+        Grid points per axis, from 2 to 2048 (the grid's memory grows with its square).
     hidden_activation : {"relu", "tanh"}, optional
         Hidden activation when ``model`` is a parameter dict.
     cmap : str, optional
@@ -304,8 +306,11 @@ def decision_boundary(
         raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
     if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)):
         raise TypeError(f"resolution must be an integer, got {type(resolution).__name__}")
-    if resolution < 2:
-        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    if not 2 <= resolution <= MAX_RESOLUTION:
+        raise ValueError(
+            f"resolution must be in [2, {MAX_RESOLUTION}] (the grid has resolution**2 "
+            f"points), got {resolution}"
+        )
 
     xx, yy = np.meshgrid(
         np.linspace(X[0].min() - margin, X[0].max() + margin, resolution),

@@ -665,7 +665,9 @@ class _BaseMLP(BaseEstimator):
         except ValueError as e:
             if stratify is None or "least populated class" not in str(e):
                 raise
-            names = ", ".join(f"{v} is {self.classes_[int(v)]!r}" for v in np.unique(stratify))
+            names = ", ".join(
+                f"{v} is {self.classes_[int(v)].tolist()!r}" for v in np.unique(stratify)
+            )
             raise ValueError(f"{e} (encoded labels of y: {names})") from e
         X, X_val, Y, Y_val = parts[:4]
         w, w_val = (parts[4], parts[5]) if w is not None else (None, None)
@@ -705,8 +707,9 @@ class _BaseMLP(BaseEstimator):
     def _validation_score(self, X_val, y_val, w_val) -> float:
         if self._diverged:
             return float("nan")
-        A = self._raw(X_val)
-        if not np.isfinite(A).all():
+        try:
+            A = self._raw(X_val)
+        except ValueError:  # X_val is checked: Network refuses non-finite parameters or outputs
             return float("nan")
         return float(self._score_function(y_val, self._decode(A), sample_weight=w_val))
 
