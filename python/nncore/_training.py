@@ -58,7 +58,10 @@ class TrainingDiverged(FloatingPointError):
         Epochs whose state is kept: ``epoch``, or ``epoch - 1`` when the cost was already
         non-finite at the parameters the epoch started from (in full batch, the cost of an
         epoch is that of the parameters before its step). The state kept is the state after
-        ``epochs_kept`` epochs, bit for bit.
+        ``epochs_kept`` epochs, bit for bit. The look-back reaches no further than the start
+        of the ``fit`` call, or of the core's call within it (every :data:`CHUNK_EPOCHS`
+        epochs): diverging in the first epoch after such a start keeps that start
+        (``epochs_kept == epoch``), even when its own cost is non-finite.
     parameters : dict
         The parameters kept (copies).
     costs : list of float
