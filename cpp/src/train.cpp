@@ -191,6 +191,12 @@ struct Divergence {
 };
 
 // The loop's state across epochs.
+//
+// Interruption (Ctrl-C, an exception from a signal handler or a progress hook): the loop stops
+// only with the state of an epoch boundary, so that continuing gives exactly the uninterrupted
+// run. Between epochs it stops where it is; in the middle of an epoch (several steps per epoch)
+// it puts back the state the epoch started from: the divergence check's newest snapshot when it
+// keeps one, else a copy taken at the start of each epoch.
 template <class T>
 class Loop {
  public:
@@ -201,6 +207,7 @@ class Loop {
         params_(a.net, a.theta),
         fused_(fused_step_applies(a.net)),
         batches_(a, fused_),
+        mid_epoch_hooks_(a.hook != nullptr && batches_.mbs < a.m),
         t_(*a.t),
         step_(*a.step),
         last_hook_(Clock::now()) {
@@ -230,6 +237,10 @@ class Loop {
   bool run_epoch(long epoch) {
     batches_.shuffle(a_, epoch);
     const double lr = a_.learning_rates[epoch];
+    const bool stop_nonfinite = a_.on_nonfinite == kStopNonFinite;
+    if (mid_epoch_hooks_ && !stop_nonfinite) {
+      epoch_start_.save(n(), a_.theta, a_.v, a_.s, t_, step_);
+    }
     double cost_total = 0.0, cost_step = 0.0;
     double first_cost = 0.0;  // the cost at the state the epoch started from (first step)
     for (long start = 0; start < a_.m; start += batches_.mbs) {
@@ -240,9 +251,12 @@ class Loop {
       ++step_;
       optimizer_step<T>(a_.optimizer, a_.hyper, lr, t_, params_.n, a_.theta, params_.grad.data(),
                         a_.v, a_.s);
-      if (a_.hook != nullptr && Clock::now() - last_hook_ >= hook_period()) {
+      if (mid_epoch_hooks_ && start + batches_.mbs < a_.m &&
+          Clock::now() - last_hook_ >= hook_period()) {
         last_hook_ = Clock::now();
         if (a_.hook(a_.hook_ctx, result_.epochs_done, last_cost_, 0) != 0) {
+          const Snapshot<T>& begun = stop_nonfinite ? div_.saved[div_.newest] : epoch_start_;
+          begun.restore(n(), a_.theta, a_.v, a_.s, &t_, &step_);
           result_.status = kStopped;
           return false;
         }
@@ -252,10 +266,11 @@ class Loop {
     a_.costs[epoch] = last_cost_;
     if (a_.on_nonfinite != kIgnoreNonFinite && !check_finite(epoch, first_cost)) return false;
     result_.epochs_done = epoch + 1;
-    if (a_.hook != nullptr && a_.callback_every > 0 &&
-        result_.epochs_done % a_.callback_every == 0) {
+    const bool callback_due = a_.hook != nullptr && a_.callback_every > 0 &&
+                              result_.epochs_done % a_.callback_every == 0;
+    if (callback_due || (a_.hook != nullptr && Clock::now() - last_hook_ >= hook_period())) {
       last_hook_ = Clock::now();
-      if (a_.hook(a_.hook_ctx, result_.epochs_done, last_cost_, 1) != 0) {
+      if (a_.hook(a_.hook_ctx, result_.epochs_done, last_cost_, callback_due ? 1 : 0) != 0) {
         result_.status = kStopped;
         return false;
       }
@@ -313,6 +328,8 @@ class Loop {
   FusedWork<T> fw_;
   UnfusedWork<T> unfused_;
   Divergence<T> div_;
+  bool mid_epoch_hooks_;
+  Snapshot<T> epoch_start_;  // (mid_epoch_hooks_ without the divergence check's snapshots)
   std::int64_t t_;
   std::uint64_t step_;
   TrainResult result_{0, kDone, -1};

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import _core
 from . import _validate as chk
+from ._flat import n_parameters, unflatten
 from ._types import LayerCache, course_caches, is_layer_caches, split_course_caches
 from .datasets import load_2D_dataset
 
@@ -139,21 +140,12 @@ def vector_to_dictionary(theta, layers_dims=None) -> dict[str, np.ndarray]:
     """
     dims = chk.layers_dims(GRADIENT_CHECK_DIMS if layers_dims is None else layers_dims)
     chk.compute_dtype(theta, "theta")
-    flat = theta.reshape(-1)
-    sizes = [(dims[l], dims[l - 1]) for l in range(1, len(dims))]
-    expected = sum(n * (k + 1) for n, k in sizes)
-    if flat.shape[0] != expected:
+    expected = n_parameters(dims)
+    if theta.size != expected:
         raise ValueError(
-            f"theta has {flat.shape[0]} elements, expected {expected} for layers_dims {dims}"
+            f"theta has {theta.size} elements, expected {expected} for layers_dims {dims}"
         )
-    parameters = {}
-    start = 0
-    for l, (n, k) in enumerate(sizes, start=1):
-        parameters[f"W{l}"] = flat[start : start + n * k].reshape(n, k).copy()
-        start += n * k
-        parameters[f"b{l}"] = flat[start : start + n].reshape(n, 1).copy()
-        start += n
-    return parameters
+    return unflatten(theta, dims)
 
 
 def gradients_to_vector(gradients: dict) -> np.ndarray:
@@ -644,6 +636,22 @@ def compute_cost(AL, Y) -> np.float64:
     return np.float64(core_for(dt).cost(0, AL, Y))
 
 
+def compute_loss(a3, Y) -> np.float64:
+    """The initialization assignment's name for :func:`compute_cost`, on the core.
+
+    Parameters
+    ----------
+    a3, Y : numpy.ndarray
+        As ``AL``, ``Y`` of :func:`compute_cost`.
+
+    Returns
+    -------
+    numpy.float64
+        ``compute_cost(a3, Y)``.
+    """
+    return compute_cost(a3, Y)
+
+
 def _sum_squared_weights(parameters, dt, n_out) -> float:
     W, _ = chk.parameters_list(parameters, dt)
     if W[-1].shape[0] != n_out:
@@ -1009,6 +1017,23 @@ def update_parameters_with_gd(parameters: dict, grads: dict, learning_rate: floa
     keys, P, G, _ = _optimizer_lists(parameters, grads, [], dt)
     core_for(dt).update(0, P, G, [], [], lr, 0.0, 0.0, 0.0, 0.0, 0)
     return {p: arr for (p, _), arr in zip(keys, P)}
+
+
+def update_parameters(parameters: dict, grads: dict, learning_rate: float):
+    """One gradient-descent step on the core under the name the initialization and
+    regularization assignments' helper modules give it: :func:`update_parameters_with_gd`.
+
+    Parameters
+    ----------
+    parameters, grads, learning_rate
+        Checked and used exactly as by :func:`update_parameters_with_gd`.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        New arrays; the inputs are not modified.
+    """
+    return update_parameters_with_gd(parameters, grads, learning_rate)
 
 
 def update_parameters_with_momentum(

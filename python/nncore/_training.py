@@ -59,7 +59,9 @@ class TrainingDiverged(FloatingPointError):
         Epochs whose state is kept: ``epoch``, or ``epoch - 1`` when the cost was already
         non-finite at the parameters the epoch started from (in full batch, the cost of an
         epoch is that of the parameters before its step). The state kept is the state after
-        ``epochs_kept`` epochs, bit for bit.
+        ``epochs_kept`` epochs, bit for bit. The look-back reaches no further than the start
+        of the ``fit`` call: diverging in its first epoch keeps the state it started from
+        (``epochs_kept == epoch``), even when that state's own cost is non-finite.
     parameters : dict
         The parameters kept (copies).
     costs : list of float
@@ -256,13 +258,16 @@ def run(
     :func:`totals` gives the progress made whatever exception leaves this function.
 
     Ctrl-C stops the loop at the next check (every ``HOOK_SECONDS``), warns with
-    :class:`TrainingInterrupted` and returns normally with the progress made.
+    :class:`TrainingInterrupted` and returns normally with the progress made, at an epoch
+    boundary (the core puts back the start of an epoch it was in the middle of).
 
     ``diverged`` is ``None``, or ``(epoch, cost, epochs_kept)`` for the first epoch (counted
     from ``first_epoch``) that ended with a non-finite cost or state: with
     ``on_nonfinite="raise"`` the core stopped there and theta, v, s and the returned costs are
     those after ``epochs_kept`` epochs, the last finite state (see :class:`TrainingDiverged`;
-    the core looks back at most to the start of its call); with ``"warn"`` training went on
+    the core looks back no further than the start of its call, so a divergence in the first
+    epoch of a call runs the previous call again with that epoch added); with ``"warn"``
+    training went on
     (and this function warned); with ``"ignore"`` nothing is checked and it is always
     ``None``. The caller raises :func:`diverged_error`, so that it can first store what was
     kept.
@@ -282,21 +287,44 @@ def run(
     interrupted = False
     diverged: tuple[int, float, int] | None = None
     every = callback_every if callback is not None else 0
+    # The core looks back for the last finite state no further than the start of its call;
+    # one epoch before that lies in the previous call, whose start is kept to run it again.
+    look_back = on_nonfinite == "raise"
+    previous: tuple | None = None
+
+    def call(n: int, core_every: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """Epochs ``offset .. offset + n - 1`` in one call into the core, recorded in chunks;
+        returns the core's answer (first non-finite epoch or -1), the costs and the state."""
+        st = (chunks[-1][1] if chunks else state).copy()
+        st[2:] = 0
+        costs = np.full(n, np.nan)
+        chunks.append((costs, st))
+        bad = core_for(theta.dtype).train(
+            X, Y, theta, v, s, costs, st, list(dims), HIDDEN[hidden], OUTPUTS[output],
+            OPTIMIZER_CODES[optimizer], mini_batch_size, n, shuffle_seed + offset, lambd,
+            keep_prob, beta, beta1, beta2, epsilon, rates(first_epoch + offset, n),
+            dropout_seed, hook, core_every, HOOK_SECONDS, ON_NONFINITE[on_nonfinite],
+        )  # fmt: skip
+        return bad, costs, st
+
     try:
         while offset < num_epochs:
             n, chunk_every = _chunk(offset, num_epochs - offset, every)
-            chunk_rates = rates(first_epoch + offset, n)
-            st = (chunks[-1][1] if chunks else state).copy()
-            st[2:] = 0
-            costs = np.full(n, np.nan)
-            chunks.append((costs, st))
-            bad = core_for(theta.dtype).train(
-                X, Y, theta, v, s, costs, st, list(dims), HIDDEN[hidden], OUTPUTS[output],
-                OPTIMIZER_CODES[optimizer], mini_batch_size, n, shuffle_seed + offset, lambd,
-                keep_prob, beta, beta1, beta2, epsilon, chunk_rates, dropout_seed, hook,
-                chunk_every, HOOK_SECONDS, ON_NONFINITE[on_nonfinite],
-            )  # fmt: skip
+            if look_back:
+                kept = (offset, theta.copy(), v.copy(), s.copy(), len(chunks))
+            bad, costs, st = call(n, chunk_every)
             done = int(st[2])
+            if bad == 0 and done == 0 and look_back and previous is not None:
+                # Diverged in the first epoch of this call: run the previous call again with
+                # this epoch added (bitwise the same epochs; its callbacks are not repeated),
+                # so that the look-back is that of one uninterrupted call.
+                offset, theta0, v0, s0, first_chunk = previous
+                theta[:], v[:], s[:] = theta0, v0, s0
+                del chunks[first_chunk:]
+                n = kept[0] - offset + 1
+                bad, costs, st = call(n, 0)
+                done = int(st[2])
+            previous = kept if look_back else None
             if bad >= 0 and diverged is None:
                 at = first_epoch + offset
                 diverged = (at + bad, float(costs[bad]), at + done)
@@ -490,7 +518,7 @@ def model(
     -----
     TrainingInterrupted
         When Ctrl-C stops training (within a fraction of a second); the parameters and costs
-        reached so far are returned.
+        of the last whole epoch are returned.
     RuntimeWarning
         With ``on_nonfinite="warn"``, naming the first epoch that ended non-finite.
     """
