@@ -17,6 +17,65 @@ _F32 = npt.NDArray[np.float32]
 # callback(epochs_done, cost, periodic) -> False to stop (anything else continues), or None.
 _Hook = Callable[[int, float, bool], Any] | None
 
+class TrainConfig:
+    """The scalars of a training call, by name (nncore._core.f64.train)."""
+
+    def __init__(
+        self,
+        *,
+        dims: Sequence[SupportsIndex],
+        hidden: SupportsIndex,
+        output: SupportsIndex,
+        optimizer: SupportsIndex,
+        mini_batch_size: SupportsIndex,
+        num_epochs: SupportsIndex,
+        shuffle_seed: SupportsIndex,
+        lambd: float,
+        keep_prob: float,
+        beta: float,
+        beta1: float,
+        beta2: float,
+        epsilon: float,
+        dropout_seed: SupportsIndex,
+        callback_every: SupportsIndex,
+        hook_seconds: float,
+        on_nonfinite: SupportsIndex,
+    ) -> None: ...
+    @property
+    def dims(self) -> list[int]: ...
+    @property
+    def hidden(self) -> int: ...
+    @property
+    def output(self) -> int: ...
+    @property
+    def optimizer(self) -> int: ...
+    @property
+    def mini_batch_size(self) -> int: ...
+    @property
+    def num_epochs(self) -> int: ...
+    @property
+    def shuffle_seed(self) -> int: ...
+    @property
+    def lambd(self) -> float: ...
+    @property
+    def keep_prob(self) -> float: ...
+    @property
+    def beta(self) -> float: ...
+    @property
+    def beta1(self) -> float: ...
+    @property
+    def beta2(self) -> float: ...
+    @property
+    def epsilon(self) -> float: ...
+    @property
+    def dropout_seed(self) -> int: ...
+    @property
+    def callback_every(self) -> int: ...
+    @property
+    def hook_seconds(self) -> float: ...
+    @property
+    def on_nonfinite(self) -> int: ...
+
 class _F64Kernels(Protocol):
     """The float64 kernels (``nncore._core.f64``)."""
 
@@ -91,25 +150,10 @@ class _F64Kernels(Protocol):
         s: _F64,
         costs: npt.NDArray[np.float64],
         state: npt.NDArray[np.int64],
-        dims: Sequence[SupportsIndex],
-        hidden: SupportsIndex,
-        output: SupportsIndex,
-        optimizer: SupportsIndex,
-        mini_batch_size: SupportsIndex,
-        num_epochs: SupportsIndex,
-        shuffle_seed: SupportsIndex,
-        lambd: float,
-        keep_prob: float,
-        beta: float,
-        beta1: float,
-        beta2: float,
-        epsilon: float,
         learning_rates: npt.NDArray[np.float64],
-        dropout_seed: SupportsIndex,
+        *,
+        config: TrainConfig,
         callback: _Hook,
-        callback_every: SupportsIndex,
-        hook_seconds: float,
-        on_nonfinite: SupportsIndex,
     ) -> int:
         """The whole training loop in one call, in place."""
 
@@ -187,25 +231,10 @@ class _F32Kernels(Protocol):
         s: _F32,
         costs: npt.NDArray[np.float64],
         state: npt.NDArray[np.int64],
-        dims: Sequence[SupportsIndex],
-        hidden: SupportsIndex,
-        output: SupportsIndex,
-        optimizer: SupportsIndex,
-        mini_batch_size: SupportsIndex,
-        num_epochs: SupportsIndex,
-        shuffle_seed: SupportsIndex,
-        lambd: float,
-        keep_prob: float,
-        beta: float,
-        beta1: float,
-        beta2: float,
-        epsilon: float,
         learning_rates: npt.NDArray[np.float64],
-        dropout_seed: SupportsIndex,
+        *,
+        config: TrainConfig,
         callback: _Hook,
-        callback_every: SupportsIndex,
-        hook_seconds: float,
-        on_nonfinite: SupportsIndex,
     ) -> int:
         """The whole training loop in one call, in place."""
 

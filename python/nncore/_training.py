@@ -299,12 +299,16 @@ def run(
         st[2:] = 0
         costs = np.full(n, np.nan)
         chunks.append((costs, st))
-        bad = core_for(theta.dtype).train(
-            X, Y, theta, v, s, costs, st, list(dims), HIDDEN[hidden], OUTPUTS[output],
-            OPTIMIZER_CODES[optimizer], mini_batch_size, n, shuffle_seed + offset, lambd,
-            keep_prob, beta, beta1, beta2, epsilon, rates(first_epoch + offset, n),
-            dropout_seed, hook, core_every, HOOK_SECONDS, ON_NONFINITE[on_nonfinite],
+        config = _core.TrainConfig(
+            dims=list(dims), hidden=HIDDEN[hidden], output=OUTPUTS[output],
+            optimizer=OPTIMIZER_CODES[optimizer], mini_batch_size=mini_batch_size,
+            num_epochs=n, shuffle_seed=shuffle_seed + offset, lambd=lambd, keep_prob=keep_prob,
+            beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon, dropout_seed=dropout_seed,
+            callback_every=core_every, hook_seconds=HOOK_SECONDS,
+            on_nonfinite=ON_NONFINITE[on_nonfinite],
         )  # fmt: skip
+        arrays = (X, Y, theta, v, s, costs, st, rates(first_epoch + offset, n))
+        bad = core_for(theta.dtype).train(*arrays, config=config, callback=hook)
         return bad, costs, st
 
     try:
