@@ -87,7 +87,7 @@ def _forward_scales(X, p, L):
 
 
 @SETTINGS
-@given(problems(), st.sampled_from(["relu", "tanh"]))
+@given(problems(), st.sampled_from(ref.HIDDEN_ACTIVATIONS))
 def test_forward_cost_backward_match_the_reference(problem, hidden):
     dims, X, Y, p = problem
     L = len(dims) - 1
@@ -98,7 +98,8 @@ def test_forward_cost_backward_match_the_reference(problem, hidden):
     for l in range(1, L + 1):
         Z, A, rZ, rA = caches[4 * l - 4], caches[4 * l - 3], rcaches[4 * l - 4], rcaches[4 * l - 3]
         _close(Z, rZ, scales[l - 1], f"Z{l}")
-        # A = g(Z): g is 1-Lipschitz, so A inherits Z's absolute error.
+        # A = g(Z): every hidden g (and the sigmoid) is 1-Lipschitz, so A inherits Z's
+        # absolute error.
         _close(A, rA, scales[l - 1], f"A{l}")
     # Backward on the same caches (the reference's), so that this is one call's rounding.
     grads = nncore.backward_propagation(X, Y, rcaches, hidden)
@@ -151,6 +152,14 @@ def test_optimizer_steps_match_the_reference(problem, lr, beta, beta1, beta2, ep
             nncore.update_parameters_with_adam(p, g, v, s, t, lr, beta1, beta2, eps),
             ref.update_parameters_with_adam(p, g, v, s, t, lr, beta1, beta2, eps),
         ),
+        *zip(
+            nncore.update_parameters_with_rmsprop(p, g, s, lr, beta2, eps),
+            ref.update_parameters_with_rmsprop(p, g, s, lr, beta2, eps),
+        ),
+        *zip(
+            nncore.update_parameters_with_nesterov(p, g, v, beta, lr),
+            ref.update_parameters_with_nesterov(p, g, v, beta, lr),
+        ),
     ]
     for mine, theirs in pairs:
         assert list(mine) == list(theirs)
@@ -186,12 +195,13 @@ def test_random_mini_batches_match_the_reference(m, n_x, size, seed):
 @settings(max_examples=40, deadline=None)
 @given(
     problems(max_layers=3, max_width=6, max_m=40),
-    st.sampled_from(["gd", "momentum", "adam"]),
+    st.sampled_from(ref.OPTIMIZERS),
     st.floats(1e-4, 0.05),
     st.one_of(st.none(), st.integers(1, 50)),
     st.integers(0, 3),
+    st.sampled_from(ref.HIDDEN_ACTIVATIONS),
 )
-def test_network_fit_matches_the_reference_model(problem, optimizer, lr, mbs, epochs):
+def test_network_fit_matches_the_reference_model(problem, optimizer, lr, mbs, epochs, hidden):
     """A few epochs of Network.fit equal the reference's model from the same parameters
     (seed 10 shuffles like the course), to the whole-run tolerance of DESIGN.md (1e-9)."""
     dims, X, Y, p = problem
@@ -200,14 +210,17 @@ def test_network_fit_matches_the_reference_model(problem, optimizer, lr, mbs, ep
     # its cost is off by 2e-9 relative, where the core's is exact), so it is no oracle there
     # to 1e-9. The core's cost at any logit is checked against 40 digits in test_fused.
     with np.errstate(over="ignore"):
-        AL, _ = ref.forward_propagation(X, p)
+        AL, _ = ref.forward_propagation(X, p, hidden)
     assume(np.all((AL > 1e-6) & (AL < 1 - 1e-6)))
-    net = nncore.Network.from_parameters(p, seed=10)
+    net = nncore.Network.from_parameters(p, hidden_activation=hidden, seed=10)
     net.fit(X, Y, optimizer=optimizer, learning_rate=lr, mini_batch_size=mbs, num_epochs=epochs)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         state = np.random.get_state()  # noqa: NPY002
         try:
-            rp, rc = ref.model(X, Y, dims, optimizer, lr, mbs, num_epochs=epochs, initialization=p)
+            rp, rc = ref.model(
+                X, Y, dims, optimizer, lr, mbs, num_epochs=epochs, initialization=p,
+                hidden_activation=hidden,
+            )  # fmt: skip
         finally:
             np.random.set_state(state)  # noqa: NPY002
     assert net.epochs == epochs
@@ -216,7 +229,7 @@ def test_network_fit_matches_the_reference_model(problem, optimizer, lr, mbs, ep
         np.testing.assert_allclose(net.parameters[key], rp[key], rtol=1e-9, atol=1e-12)
     predictions = net.predict(X)
     assert predictions.shape == (dims[-1], X.shape[1])
-    AL, _ = nncore.forward_propagation(X, net.parameters)
+    AL, _ = nncore.forward_propagation(X, net.parameters, hidden)
     np.testing.assert_array_equal(predictions, (AL > 0.5).astype(np.int64))
 
 
@@ -290,7 +303,7 @@ def _expect_clean(call, valid):
 
 
 @settings(max_examples=100, deadline=None)
-@given(hyperparameters(), st.sampled_from(["gd", "momentum", "adam"]), st.booleans())
+@given(hyperparameters(), st.sampled_from(ref.OPTIMIZERS), st.booleans())
 def test_training_raises_exactly_on_bad_hyperparameters(hp, optimizer, use_network):
     X = np.linspace(-1, 1, 24).reshape(2, 12)
     Y = (X[:1] > 0).astype(np.float64)
@@ -330,6 +343,17 @@ def test_optimizer_steps_raise_exactly_on_bad_hyperparameters(hp, t):
     _expect_clean(
         lambda: nncore.update_parameters_with_momentum(p, g, g, hp["beta"], hp["learning_rate"]),
         valid_momentum,
+    )
+    _expect_clean(
+        lambda: nncore.update_parameters_with_nesterov(p, g, g, hp["beta"], hp["learning_rate"]),
+        valid_momentum,
+    )
+    valid_rmsprop = all(HYPER[k][1](hp[k]) for k in ("learning_rate", "beta2", "epsilon"))
+    _expect_clean(
+        lambda: nncore.update_parameters_with_rmsprop(
+            p, g, g, hp["learning_rate"], hp["beta2"], hp["epsilon"]
+        ),
+        valid_rmsprop,
     )
 
 

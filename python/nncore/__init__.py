@@ -29,6 +29,7 @@ from ._mirror import (
     initialize_parameters_random,
     initialize_parameters_xavier,
     initialize_parameters_zeros,
+    initialize_rmsprop,
     initialize_velocity,
     load_2D_dataset,
     predict,
@@ -42,6 +43,8 @@ from ._mirror import (
     update_parameters_with_adam,
     update_parameters_with_gd,
     update_parameters_with_momentum,
+    update_parameters_with_nesterov,
+    update_parameters_with_rmsprop,
     vector_to_dictionary,
 )
 from ._training import TrainingDiverged, TrainingInterrupted, model
@@ -81,6 +84,7 @@ __all__ = [
     "initialize_parameters_random",
     "initialize_parameters_xavier",
     "initialize_parameters_zeros",
+    "initialize_rmsprop",
     "initialize_velocity",
     "load_2D_dataset",
     "model",
@@ -97,6 +101,8 @@ __all__ = [
     "update_parameters_with_adam",
     "update_parameters_with_gd",
     "update_parameters_with_momentum",
+    "update_parameters_with_nesterov",
+    "update_parameters_with_rmsprop",
     "vector_to_dictionary",
 ]
 

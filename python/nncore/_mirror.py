@@ -687,6 +687,18 @@ def compute_cost_with_regularization(AL, Y, parameters: dict, lambd: float) -> n
     return np.float64(cross_entropy + (1 / m) * (lambd / 2) * squares)
 
 
+def _logistic(Z):
+    with np.errstate(over="ignore"):  # exp(-z) = inf for z < -709: the result is 0
+        return 1 / (1 + np.exp(-Z))
+
+
+# The hidden activations whose derivative reads A's value, not only its sign, recomputed from Z
+# where the course's dropout tuple holds only the dropped A. relu', leaky_relu' and identity'
+# read A's sign (or nothing), which dropout's rescaling keeps for every kept unit; a dropped
+# unit's dA is 0 already.
+_VALUE_BEFORE_DROPOUT = {"tanh": np.tanh, "logistic": _logistic}
+
+
 def _cache_layers(X, caches, hidden_activation, dropout):
     """Per layer ``(A_prev, W, Z, A, A_before, D)`` from a course tuple or a LayerCache list,
     checked against ``X``'s dtype and number of examples; ``A`` as the next layer received
@@ -732,10 +744,12 @@ def _cache_layers(X, caches, hidden_activation, dropout):
             D = _mask(D, dname, dt, n, m)
         else:
             D = None
-        if D is not None and hidden_activation == "tanh":
-            # The course's tuple keeps A after dropout only; tanh' needs it before.
+        if D is not None and hidden_activation in _VALUE_BEFORE_DROPOUT:
+            # The course's tuple keeps A after dropout only; tanh' and logistic' need it before.
             A_before = (
-                chk.array2d(A_before, aname, dt, rows=n, cols=m) if kept_before else np.tanh(Z)
+                chk.array2d(A_before, aname, dt, rows=n, cols=m)
+                if kept_before
+                else _VALUE_BEFORE_DROPOUT[hidden_activation](Z)
             )
         else:
             A_before = A
@@ -1107,6 +1121,94 @@ def update_parameters_with_adam(
         return {key[which]: a for key, a in zip(keys, arrays)}
 
     return as_dict(P, 0), as_dict(V, 1), as_dict(S, 1), as_dict(Vc, 1), as_dict(Sc, 1)
+
+
+def initialize_rmsprop(parameters: dict) -> dict[str, np.ndarray]:
+    """Zero running average of the squared gradients for RMSprop, as the reference.
+
+    Parameters
+    ----------
+    parameters : dict of numpy.ndarray
+        ``{"W1", "b1", ..., "WL", "bL"}`` (float64 or float32).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``s``: ``{"dW1", "db1", ...}``, zeros of the parameters' shapes and dtype.
+    """
+    return initialize_velocity(parameters)
+
+
+def update_parameters_with_rmsprop(
+    parameters: dict,
+    grads: dict,
+    s: dict,
+    learning_rate: float,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+):
+    """One RMSprop step on the core (see the reference); the inputs are not modified.
+
+    ``s = beta2 s + (1 - beta2) g**2``; ``W -= learning_rate * g / (sqrt(s) + epsilon)``.
+
+    Parameters
+    ----------
+    parameters, grads : dict of numpy.ndarray
+        As in :func:`update_parameters_with_gd`.
+    s : dict of numpy.ndarray
+        Running average of the squared gradients ``{"dW1", "db1", ...}`` (from
+        :func:`initialize_rmsprop`), ``>= 0``.
+    learning_rate : float
+        Step size.
+    beta2 : float, optional
+        Decay rate of ``s``, in ``[0, 1)``.
+    epsilon : float, optional
+        Added to the denominator, ``> 0``.
+
+    Returns
+    -------
+    parameters, s : dict of numpy.ndarray
+        The updated parameters and running average (new arrays).
+    """
+    lr = chk.learning_rate(learning_rate)
+    beta2 = chk.real(beta2, "beta2", 0.0, 1.0, high_open=True)
+    epsilon = chk.real(epsilon, "epsilon", low=0.0, low_open=True)
+    dt = _param_dtype(parameters)
+    keys, P, G, (S,) = _optimizer_lists(parameters, grads, [("s", s)], dt)
+    core_for(dt).update(OPTIMIZER_CODES["rmsprop"], P, G, [], S, lr, 0.0, 0.0, beta2, epsilon, 0)
+    return {p: a for (p, _), a in zip(keys, P)}, {g: a for (_, g), a in zip(keys, S)}
+
+
+def update_parameters_with_nesterov(
+    parameters: dict, grads: dict, v: dict, beta: float, learning_rate: float
+):
+    """One Nesterov momentum step on the core, in scikit-learn's form (see the reference).
+
+    ``v = beta v - learning_rate g``; ``W += beta v - learning_rate g``. The inputs are not
+    modified.
+
+    Parameters
+    ----------
+    parameters, grads : dict of numpy.ndarray
+        As in :func:`update_parameters_with_gd`.
+    v : dict of numpy.ndarray
+        Velocity ``{"dW1", "db1", ...}`` (from :func:`initialize_velocity`).
+    beta : float
+        Momentum coefficient, in ``[0, 1)``.
+    learning_rate : float
+        Step size.
+
+    Returns
+    -------
+    parameters, v : dict of numpy.ndarray
+        The updated parameters and velocity (new arrays).
+    """
+    lr = chk.learning_rate(learning_rate)
+    beta = chk.real(beta, "beta", 0.0, 1.0, high_open=True)
+    dt = _param_dtype(parameters)
+    keys, P, G, (V,) = _optimizer_lists(parameters, grads, [("v", v)], dt)
+    core_for(dt).update(OPTIMIZER_CODES["nesterov"], P, G, V, [], lr, beta, 0.0, 0.0, 0.0, 0)
+    return {p: a for (p, _), a in zip(keys, P)}, {g: a for (_, g), a in zip(keys, V)}
 
 
 # ---------------------------------------------------------------------------------------------
