@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "nncore/dispatch.hpp"
@@ -61,10 +62,25 @@ std::vector<long> dims_of(const ArrayList<T>& W, const ArrayList<T>& b, long n_x
   return dims;
 }
 
+// `code` must be one of `table`'s: "optimizer: expected 0 (gd), 1 (momentum) or 2 (adam), got 7".
+template <std::size_t N>
+void expect_code(int code, const NamedCode (&table)[N], const char* what) {
+  std::string options;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (table[i].code == code) return;
+    options += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::to_string(table[i].code) + " (" +
+               table[i].name + ")";
+  }
+  throw std::invalid_argument(std::string(what) + ": expected " + options + ", got " +
+                              std::to_string(code));
+}
+
+// The optimizer state slots `optimizer` (a checked code) keeps.
+bool keeps(int optimizer, StateSlot slot) { return (kOptimizerNames[optimizer].state & slot) != 0; }
+
 Shape shape_of(const std::vector<long>& dims, int hidden, int output) {
-  expect(hidden == kRelu || hidden == kTanh, "hidden: expected 0 (relu) or 1 (tanh)");
-  expect(output == kSigmoid || output == kSoftmax || output == kIdentity,
-         "output: expected 0 (sigmoid), 1 (softmax) or 2 (identity)");
+  expect_code(hidden, kHiddenNames, "hidden");
+  expect_code(output, kOutputNames, "output");
   return Shape{static_cast<int>(dims.size() - 1), dims.data(), hidden, output};
 }
 
@@ -171,12 +187,12 @@ template <class T>
 py::object update(int optimizer, ArrayList<T>& P, const ArrayList<T>& G, ArrayList<T>& V,
                   ArrayList<T>& S, double learning_rate, double beta, double beta1, double beta2,
                   double epsilon, long t) {
-  expect(optimizer == kGD || optimizer == kMomentum || optimizer == kAdam,
-         "optimizer: expected 0 (gd), 1 (momentum) or 2 (adam)");
+  expect_code(optimizer, kOptimizerNames, "optimizer");
+  const bool has_v = keeps(optimizer, kStateV), has_s = keeps(optimizer, kStateS);
   const std::size_t n = P.size();
   expect(G.size() == n, "grads: expected one gradient per parameter");
-  expect(optimizer == kGD || V.size() == n, "v: expected one array per parameter");
-  expect(optimizer != kAdam || S.size() == n, "s: expected one array per parameter");
+  expect(!has_v || V.size() == n, "v: expected one array per parameter");
+  expect(!has_s || S.size() == n, "s: expected one array per parameter");
   expect(optimizer != kAdam || t >= 1, "t: expected t >= 1");
   std::vector<long> sizes;
   ArrayList<T> Vc, Sc;
@@ -188,9 +204,9 @@ py::object update(int optimizer, ArrayList<T>& P, const ArrayList<T>& G, ArrayLi
              std::string(what) + ": expected the shape of parameter " + std::to_string(k));
     };
     same(G[k], "grads");
-    if (optimizer != kGD) same(V[k], "v");
+    if (has_v) same(V[k], "v");
+    if (has_s) same(S[k], "s");
     if (optimizer == kAdam) {
-      same(S[k], "s");
       Vc.push_back(empty<T>(P[k].shape(0), P[k].ndim() > 1 ? P[k].shape(1) : 1));
       Sc.push_back(empty<T>(P[k].shape(0), P[k].ndim() > 1 ? P[k].shape(1) : 1));
     }
@@ -204,8 +220,8 @@ py::object update(int optimizer, ArrayList<T>& P, const ArrayList<T>& G, ArrayLi
                            sizes.data(),
                            Pp.data(),
                            Gp.data(),
-                           optimizer == kGD ? nullptr : Vp.data(),
-                           adam ? Sp.data() : nullptr,
+                           has_v ? Vp.data() : nullptr,
+                           has_s ? Sp.data() : nullptr,
                            adam ? Vcp.data() : nullptr,
                            adam ? Scp.data() : nullptr,
                            learning_rate,
@@ -238,8 +254,7 @@ template <class T>
 double cost(int output, const Array<T>& A, const Array<T>& Y) {
   expect(A.ndim() == 2, "AL: expected 2 dimensions");
   expect_shape(Y, A.shape(0), A.shape(1), "Y");
-  expect(output == kSigmoid || output == kSoftmax || output == kIdentity,
-         "output: expected 0, 1 or 2");
+  expect_code(output, kOutputNames, "output");
   return kernels<T>().cost(output, static_cast<long>(A.shape(0)), static_cast<long>(A.shape(1)),
                            A.data(), Y.data());
 }
@@ -248,8 +263,7 @@ template <class T>
 double cost_from_logits(int output, const Array<T>& Z, const Array<T>& Y) {
   expect(Z.ndim() == 2, "ZL: expected 2 dimensions");
   expect_shape(Y, Z.shape(0), Z.shape(1), "Y");
-  expect(output == kSigmoid || output == kSoftmax || output == kIdentity,
-         "output: expected 0, 1 or 2");
+  expect_code(output, kOutputNames, "output");
   return kernels<T>().cost_from_logits(output, static_cast<long>(Z.shape(0)),
                                        static_cast<long>(Z.shape(1)), Z.data(), Y.data());
 }
@@ -292,21 +306,18 @@ int train_hook(void* ctx, long epochs_done, double last_cost, int periodic) {
 // costs[epochs_done], with the state of the last finite one). Returns the first epoch of this
 // call that ended with a non-finite cost or state, or -1 (always -1 with on_nonfinite = 0).
 template <class T>
-long train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, Array<T>& s,
-           Array<double>& costs, Array<std::int64_t>& state, const std::vector<long>& dims,
-           int hidden, int output, int optimizer, long mini_batch_size, long num_epochs,
-           std::uint32_t shuffle_seed, double lambd, double keep_prob, double beta, double beta1,
-           double beta2, double epsilon, const Array<double>& learning_rates,
-           std::uint64_t dropout_seed, const py::object& callback, long callback_every,
-           double hook_seconds, int on_nonfinite) {
+long train(const Array<T>& X, const Array<T>& Y, const std::vector<long>& dims, int hidden,
+           int output, Array<T>& theta, Array<T>& v, Array<T>& s,
+           const Array<double>& learning_rates, Array<double>& costs,
+           Array<std::int64_t>& state, const TrainConfig& config, const py::object& callback) {
   expect(dims.size() >= 2, "dims: expected [n_x, n_1, ..., n_L]");
   // Widths are capped (as in nncore._validate) so that the products below cannot overflow:
   // an overflowed parameter count would let a tiny theta pass the size check.
   constexpr long kMaxWidth = std::numeric_limits<std::int32_t>::max();
   for (long d : dims) expect(d >= 1 && d <= kMaxWidth, "dims: expected sizes in [1, 2**31 - 1]");
   const Shape net = shape_of(dims, hidden, output);
-  expect(optimizer == kGD || optimizer == kMomentum || optimizer == kAdam,
-         "optimizer: expected 0, 1 or 2");
+  const int optimizer = config.optimizer;
+  expect_code(optimizer, kOptimizerNames, "optimizer");
   expect(X.ndim() == 2 && X.shape(0) == dims.front() && X.shape(1) >= 1,
          "X: expected shape (n_x, m) with m >= 1");
   const long m = static_cast<long>(X.shape(1));
@@ -321,51 +332,42 @@ long train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, A
     n_params += layer;
   }
   expect(theta.ndim() == 1 && theta.shape(0) == n_params, "theta: expected the flat parameters");
-  expect(optimizer == kGD || (v.ndim() == 1 && v.shape(0) == n_params), "v: expected theta's size");
-  expect(optimizer != kAdam || (s.ndim() == 1 && s.shape(0) == n_params), "s: expected theta's size");
+  const bool has_v = keeps(optimizer, kStateV), has_s = keeps(optimizer, kStateS);
+  expect(!has_v || (v.ndim() == 1 && v.shape(0) == n_params), "v: expected theta's size");
+  expect(!has_s || (s.ndim() == 1 && s.shape(0) == n_params), "s: expected theta's size");
+  const long num_epochs = config.num_epochs;
   expect(num_epochs >= 0, "num_epochs: expected >= 0");
   expect(costs.ndim() == 1 && costs.shape(0) >= num_epochs, "costs: expected num_epochs entries");
   expect(learning_rates.ndim() == 1 && learning_rates.shape(0) >= num_epochs,
          "learning_rates: expected num_epochs entries");
   expect(state.ndim() == 1 && state.shape(0) == 4, "state: expected [t, step, epochs, stopped]");
-  expect(keep_prob > 0.0 && keep_prob <= 1.0, "keep_prob: expected a value in (0, 1]");
-  expect(lambd >= 0.0, "lambd: expected a value >= 0");
-  expect(hook_seconds > 0.0, "hook_seconds: expected > 0");
-  expect(on_nonfinite >= kIgnoreNonFinite && on_nonfinite <= kStopNonFinite,
-         "on_nonfinite: expected 0 (ignore), 1 (report) or 2 (stop)");
+  expect(config.keep_prob > 0.0 && config.keep_prob <= 1.0,
+         "keep_prob: expected a value in (0, 1]");
+  expect(config.lambd >= 0.0, "lambd: expected a value >= 0");
+  expect(config.hook_seconds > 0.0, "hook_seconds: expected > 0");
+  expect_code(config.on_nonfinite, kNonFiniteNames, "on_nonfinite");
 
   std::int64_t* st = state.mutable_data();
   std::uint64_t step = static_cast<std::uint64_t>(st[1]);
   HookContext ctx{callback, nullptr};
-  const TrainArgs<T> args{net,
-                          optimizer,
-                          m,
-                          dims.front(),
-                          dims.back(),
-                          X.data(),
-                          Y.data(),
-                          theta.mutable_data(),
-                          optimizer == kGD ? nullptr : v.mutable_data(),
-                          optimizer == kAdam ? s.mutable_data() : nullptr,
-                          mini_batch_size,
-                          num_epochs,
-                          shuffle_seed,
-                          lambd,
-                          keep_prob,
-                          beta,
-                          beta1,
-                          beta2,
-                          epsilon,
-                          learning_rates.data(),
-                          &st[0],
-                          dropout_seed,
-                          &step,
-                          costs.mutable_data(),
-                          &train_hook,
-                          &ctx,
-                          callback_every,
-                          hook_seconds,
-                          on_nonfinite};
+  // The one place a TrainArgs is built, field by field.
+  TrainArgs<T> args{};
+  static_cast<TrainConfig&>(args) = config;
+  args.net = net;
+  args.m = m;
+  args.n_x = dims.front();
+  args.n_y = dims.back();
+  args.X = X.data();
+  args.Y = Y.data();
+  args.theta = theta.mutable_data();
+  args.v = has_v ? v.mutable_data() : nullptr;
+  args.s = has_s ? s.mutable_data() : nullptr;
+  args.learning_rates = learning_rates.data();
+  args.t = &st[0];
+  args.step = &step;
+  args.costs = costs.mutable_data();
+  args.hook = &train_hook;
+  args.hook_ctx = &ctx;
   TrainResult result;
   {
     py::gil_scoped_release release;  // The hook takes the GIL back only when it runs.
@@ -400,15 +402,90 @@ void bind_dtype(py::module_ m) {
         py::arg("ZL").noconvert(), py::arg("Y").noconvert(),
         "Mean cost from the output pre-activation (finite if ZL is).");
   m.def("sum_squares", &sum_squares<T>, py::arg("x").noconvert());
-  m.def("train", &train<T>, py::arg("X").noconvert(), py::arg("Y").noconvert(),
-        py::arg("theta").noconvert(), py::arg("v").noconvert(), py::arg("s").noconvert(),
-        py::arg("costs").noconvert(), py::arg("state").noconvert(), py::arg("dims"),
-        py::arg("hidden"), py::arg("output"), py::arg("optimizer"), py::arg("mini_batch_size"),
-        py::arg("num_epochs"), py::arg("shuffle_seed"), py::arg("lambd"), py::arg("keep_prob"),
-        py::arg("beta"), py::arg("beta1"), py::arg("beta2"), py::arg("epsilon"),
-        py::arg("learning_rates").noconvert(), py::arg("dropout_seed"), py::arg("callback"),
-        py::arg("callback_every"), py::arg("hook_seconds"), py::arg("on_nonfinite"),
+  // Keyword-only: the arrays by name, the settings in one TrainConfig.
+  m.def("train", &train<T>, py::kw_only(), py::arg("X").noconvert(), py::arg("Y").noconvert(),
+        py::arg("dims"), py::arg("hidden"), py::arg("output"), py::arg("theta").noconvert(),
+        py::arg("v").noconvert(), py::arg("s").noconvert(),
+        py::arg("learning_rates").noconvert(), py::arg("costs").noconvert(),
+        py::arg("state").noconvert(), py::arg("config"), py::arg("callback"),
         "The whole training loop in one call, in place; returns the first non-finite epoch or -1.");
+}
+
+// --- Names and codes ------------------------------------------------------------------------
+
+// {name: code} of one table, in the table's order.
+template <std::size_t N>
+py::dict codes(const NamedCode (&table)[N]) {
+  py::dict out;
+  for (const NamedCode& e : table) out[py::str(e.name)] = e.code;
+  return out;
+}
+
+// The tables of types.hpp, the only source of these names on the Python side.
+void bind_names(py::module_& m) {
+  m.attr("hidden_activations") = codes(kHiddenNames);
+  m.attr("outputs") = codes(kOutputNames);
+  m.attr("optimizers") = codes(kOptimizerNames);
+  m.attr("nonfinite_policies") = codes(kNonFiniteNames);
+  py::dict state;
+  for (const NamedCode& e : kOptimizerNames) {
+    py::list slots;
+    if (e.state & kStateV) slots.append("v");
+    if (e.state & kStateS) slots.append("s");
+    state[py::str(e.name)] = py::tuple(slots);
+  }
+  m.attr("optimizer_state") = state;
+}
+
+// --- The training configuration -------------------------------------------------------------
+
+template <class V>
+std::string expected_value() {
+  if (std::is_floating_point<V>::value) return "a float";
+  return "an integer in [" + std::to_string(std::numeric_limits<V>::min()) + ", " +
+         std::to_string(std::numeric_limits<V>::max()) + "]";
+}
+
+// config.<name> = kwargs[name], converted like an argument of that type (no float -> int).
+template <class V>
+void take(const py::kwargs& kwargs, const char* name, V& field) {
+  if (!kwargs.contains(name)) {
+    throw py::type_error(std::string("TrainConfig: missing keyword argument '") + name + "'");
+  }
+  py::detail::make_caster<V> caster;
+  if (!caster.load(kwargs[name], true)) {
+    throw py::type_error(std::string("TrainConfig: ") + name + " expected " + expected_value<V>() +
+                         ", got " + py::repr(kwargs[name]).cast<std::string>());
+  }
+  field = py::detail::cast_op<V>(caster);
+}
+
+void bind_config(py::module_& m) {
+  py::class_<TrainConfig> cls(m, "TrainConfig",
+                              "The training loop's settings, all by keyword: TrainConfig(*, "
+                              "optimizer=..., ..., on_nonfinite=...) with every field below.");
+  // Every field is required and no other keyword is accepted, so none is left at a default.
+  cls.def(py::init([](const py::kwargs& kwargs) {
+    static const char* const names[] = {
+#define NNCORE_NAME(type, name, what) #name,
+        NNCORE_TRAIN_CONFIG(NNCORE_NAME)
+#undef NNCORE_NAME
+    };
+    for (const auto& item : kwargs) {
+      const std::string key = py::str(item.first);
+      bool known = false;
+      for (const char* name : names) known = known || key == name;
+      if (!known) throw py::type_error("TrainConfig: unexpected keyword argument '" + key + "'");
+    }
+    TrainConfig config{};
+#define NNCORE_TAKE(type, name, what) take(kwargs, #name, config.name);
+    NNCORE_TRAIN_CONFIG(NNCORE_TAKE)
+#undef NNCORE_TAKE
+    return config;
+  }));
+#define NNCORE_BIND(type, name, what) cls.def_readwrite(#name, &TrainConfig::name, what);
+  NNCORE_TRAIN_CONFIG(NNCORE_BIND)
+#undef NNCORE_BIND
 }
 
 }  // namespace
@@ -417,6 +494,8 @@ void bind_dtype(py::module_ m) {
 PYBIND11_MODULE(_core, m) {
   using namespace nncore;
   m.doc() = "nncore's C++ core (private: use the nncore package).";
+  bind_names(m);
+  bind_config(m);
   bind_dtype<float>(m.def_submodule("f32", "float32 kernels"));
   bind_dtype<double>(m.def_submodule("f64", "float64 kernels"));
   m.def("current_isa", &current_isa);

@@ -35,8 +35,12 @@ from . import _validate as chk
 from . import reference as _ref
 from ._types import LayerCache
 
-HIDDEN = {"relu": 0, "tanh": 1}
-OPTIMIZER_CODES = {"gd": 0, "momentum": 1, "adam": 2}
+# Names and codes from the compiled module's tables (cpp/include/nncore/types.hpp): a name the
+# core gains is accepted here with no edit.
+HIDDEN: dict[str, int] = dict(_core.hidden_activations)
+OPTIMIZER_CODES: dict[str, int] = dict(_core.optimizers)
+# The optimizer state each optimizer keeps: a subset of ("v", "s"), e.g. adam: ("v", "s").
+OPTIMIZER_STATE: dict[str, tuple[str, ...]] = dict(_core.optimizer_state)
 
 MAX_SEED = 2**32 - 1  # numpy's RandomState and the core's MT19937 take 32-bit seeds
 MAX_UINT64 = 2**64 - 1
