@@ -56,7 +56,7 @@ def circles():
 
 
 def two_d():
-    return datasets.load_2d_dataset()[:2]
+    return datasets.make_synthetic_2d_dataset()[:2]
 
 
 def moons():

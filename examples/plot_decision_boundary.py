@@ -13,10 +13,10 @@ import matplotlib.pyplot as plt
 
 import nncore
 import nncore.plot
-from nncore.datasets import load_2d_dataset
+from nncore.datasets import make_synthetic_2d_dataset
 
 out = sys.argv[1] if len(sys.argv) > 1 else "decision_boundary.png"
-train_X, train_Y = load_2d_dataset()[:2]
+train_X, train_Y = make_synthetic_2d_dataset()[:2]
 
 runs = {}
 for name, lambd in [("no regularization", 0.0), ("L2, lambd=0.7", 0.7)]:

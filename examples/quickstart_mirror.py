@@ -7,9 +7,11 @@ import numpy as np
 
 import nncore
 from nncore import reference as ref
-from nncore.datasets import load_2d_dataset
+from nncore.datasets import make_synthetic_2d_dataset
 
-train_X, train_Y, test_X, test_Y = load_2d_dataset()  # (2, 211), (1, 211), (2, 200), (1, 200)
+train_X, train_Y, test_X, test_Y = (
+    make_synthetic_2d_dataset()
+)  # (2, 211), (1, 211), (2, 200), (1, 200)
 layers_dims = [2, 20, 3, 1]
 
 # One step by hand, exactly as in the course notebooks.
@@ -27,12 +29,12 @@ r_AL, r_caches = ref.forward_propagation(train_X, r_params)
 r_grads = ref.backward_propagation(train_X, train_Y, r_caches)
 print(f"max |dW1 - reference dW1|: {np.abs(grads['dW1'] - r_grads['dW1']).max():.1e}")
 
-# A whole training run in one call (the loop runs in C++), then the course's predict.
+# A whole training run in one call (the loop runs in C++), then the accuracies.
 parameters, costs = nncore.model(
     train_X, train_Y, layers_dims, learning_rate=0.3, mini_batch_size=None,
     num_epochs=3000, initialization="xavier", lambd=0.7,
 )  # fmt: skip
-_, train_accuracy = nncore.predict(train_X, train_Y, parameters)
-_, test_accuracy = nncore.predict(test_X, test_Y, parameters)
+train_accuracy = nncore.accuracy(train_X, train_Y, parameters)
+test_accuracy = nncore.accuracy(test_X, test_Y, parameters)
 print(f"after {len(costs)} epochs: cost {costs[-1]:.4f}")
 print(f"train accuracy {train_accuracy:.3f}, test accuracy {test_accuracy:.3f}")

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from nncore import reference as ref
-from nncore.datasets import load_2d_dataset
+from nncore.datasets import make_synthetic_2d_dataset
 
 LOG2 = 0.6931471805599453  # -log(0.5), the course's printed cost for zero initialization
 ACCURACY_ATOL = 0.005  # the course prints accuracies to about two or four digits
@@ -52,8 +52,8 @@ def _initialization_run(initialization):
         num_epochs=15000,
         initialization=initialization,
     )
-    train = ref.predict(train_X, train_Y, parameters)[1]
-    test = ref.predict(test_X, test_Y, parameters)[1]
+    train = ref.accuracy(train_X, train_Y, parameters)
+    test = ref.accuracy(test_X, test_Y, parameters)
     return parameters, costs, train, test
 
 
@@ -142,7 +142,7 @@ def test_optimization_accuracies(optimizer, expected):
         mini_batch_size=64,
         num_epochs=10000,
     )
-    assert abs(ref.predict(train_X, train_Y, parameters)[1] - expected) < ACCURACY_ATOL
+    assert abs(ref.accuracy(train_X, train_Y, parameters) - expected) < ACCURACY_ATOL
 
 
 @pytest.mark.slow
@@ -163,7 +163,7 @@ def test_optimization_with_schedule_lr_decay(optimizer, learning_rate, low, high
         decay="schedule_lr_decay",
         decay_rate=1,
     )
-    accuracy = ref.predict(train_X, train_Y, parameters)[1]
+    accuracy = ref.accuracy(train_X, train_Y, parameters)
     assert low - ACCURACY_ATOL < accuracy < high + ACCURACY_ATOL
 
 
@@ -172,9 +172,9 @@ def test_optimization_with_schedule_lr_decay(optimizer, learning_rate, low, high
 # ---------------------------------------------------------------------------------------------
 
 
-def test_load_2d_dataset_layout_and_seed():
+def test_make_synthetic_2d_dataset_layout_and_seed():
     state = np.random.get_state()
-    train_X, train_Y, test_X, test_Y = load_2d_dataset()
+    train_X, train_Y, test_X, test_Y = make_synthetic_2d_dataset()
     after = np.random.get_state()
     assert state[0] == after[0]
     np.testing.assert_array_equal(state[1], after[1])  # the global generator is untouched
@@ -185,15 +185,15 @@ def test_load_2d_dataset_layout_and_seed():
     assert np.abs(np.hstack([train_X, test_X])).max() <= 0.75
     assert set(np.unique(train_Y)) == {0.0, 1.0}
     assert 0.3 < train_Y.mean() < 0.7
-    again = load_2d_dataset()
+    again = make_synthetic_2d_dataset()
     for a, b in zip((train_X, train_Y, test_X, test_Y), again):
         np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(load_2d_dataset(seed=1)[0], train_X)
+    assert not np.array_equal(make_synthetic_2d_dataset(seed=1)[0], train_X)
 
 
 @pytest.fixture(scope="module")
 def regularization_runs():
-    train_X, train_Y, test_X, test_Y = load_2d_dataset()
+    train_X, train_Y, test_X, test_Y = make_synthetic_2d_dataset()
     runs = {}
     for name, kwargs in [("none", {}), ("l2", {"lambd": 0.7}), ("dropout", {"keep_prob": 0.86})]:
         parameters, _ = ref.model(
@@ -207,8 +207,8 @@ def regularization_runs():
             **kwargs,
         )
         runs[name] = (
-            ref.predict(train_X, train_Y, parameters)[1],
-            ref.predict(test_X, test_Y, parameters)[1],
+            ref.accuracy(train_X, train_Y, parameters),
+            ref.accuracy(test_X, test_Y, parameters),
         )
     return runs
 

@@ -218,9 +218,11 @@ def _mirror_calls(dtype):
     out = {}
     for hidden in ("relu", "tanh"):
         AL, caches = nncore.forward_propagation(X, p, hidden_activation=hidden)
-        grads = nncore.backward_propagation(X, Y, caches)
+        grads = nncore.backward_propagation(X, Y, caches, hidden)
         out[f"AL_{hidden}"] = AL
-        out[f"grads_{hidden}"] = np.concatenate([g.ravel() for g in grads.values()])
+        # dW1, db1, dW2, ... (the dict also holds the course's dZl, dAl, and starts at the top)
+        keys = [f"d{q}{l}" for l in (1, 2, 3) for q in "Wb"]
+        out[f"grads_{hidden}"] = np.concatenate([grads[k].ravel() for k in keys])
     AL, caches = nncore.forward_propagation(X, p)
     grads = nncore.backward_propagation(X, Y, caches)
     gd = nncore.update_parameters_with_gd({k: a.copy() for k, a in p.items()}, grads, 0.1)

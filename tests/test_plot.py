@@ -16,7 +16,7 @@ from matplotlib.contour import ContourSet  # noqa: E402
 
 import nncore  # noqa: E402
 from nncore import plot  # noqa: E402
-from nncore.datasets import load_2d_dataset  # noqa: E402
+from nncore.datasets import make_synthetic_2d_dataset  # noqa: E402
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def ax():
 
 @pytest.fixture(scope="module")
 def trained():
-    X, Y = load_2d_dataset()[:2]
+    X, Y = make_synthetic_2d_dataset()[:2]
     net = nncore.Network([2, 8, 1], seed=3).fit(X, Y, learning_rate=0.01, num_epochs=60)
     return net, X, Y
 

@@ -95,23 +95,25 @@ def test_forward_cost_backward_match_the_reference(problem, hidden):
         rAL, rcaches = ref.forward_propagation(X, p, hidden)
     AL, caches = nncore.forward_propagation(X, p, hidden)
     scales = _forward_scales(X, p, L)
-    for l, (c, rc) in enumerate(zip(caches, rcaches), start=1):
-        _close(c.Z, rc.Z, scales[l - 1], f"Z{l}")
+    for l in range(1, L + 1):
+        Z, A, rZ, rA = caches[4 * l - 4], caches[4 * l - 3], rcaches[4 * l - 4], rcaches[4 * l - 3]
+        _close(Z, rZ, scales[l - 1], f"Z{l}")
         # A = g(Z): g is 1-Lipschitz, so A inherits Z's absolute error.
-        _close(c.A, rc.A, scales[l - 1], f"A{l}")
+        _close(A, rA, scales[l - 1], f"A{l}")
     # Backward on the same caches (the reference's), so that this is one call's rounding.
-    grads = nncore.backward_propagation(X, Y, rcaches)
+    grads = nncore.backward_propagation(X, Y, rcaches, hidden)
     with np.errstate(over="ignore", invalid="ignore"):
-        rgrads = ref.backward_propagation(X, Y, rcaches)
+        rgrads = ref.backward_propagation(X, Y, rcaches, hidden)
     # Magnitudes of the backward pass: |dZ_L| <= 1/m, |dW| <= |dZ| |A_prev|^T,
     # |dA_prev| <= |W|^T |dZ| (activation derivatives are at most 1).
     m = X.shape[1]
     dZ = np.full((dims[-1], m), 1.0 / m)
     for l in range(L, 0, -1):
-        c = rcaches[l - 1]
-        _close(grads[f"dW{l}"], rgrads[f"dW{l}"], dZ @ np.abs(c.A_prev).T, f"dW{l}")
+        A_prev = X if l == 1 else rcaches[4 * l - 7]
+        W = rcaches[4 * l - 2]
+        _close(grads[f"dW{l}"], rgrads[f"dW{l}"], dZ @ np.abs(A_prev).T, f"dW{l}")
         _close(grads[f"db{l}"], rgrads[f"db{l}"], dZ.sum(axis=1, keepdims=True), f"db{l}")
-        dZ = np.abs(c.W).T @ dZ
+        dZ = np.abs(W).T @ dZ
     # The cost of the same AL (a saturated output's log is not a per-call comparison).
     cost = nncore.compute_cost(rAL, Y)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nncore import reference as ref
-from nncore._types import LayerCache
 
 # Tolerances of this file (float64). Loop oracles sum in a different order than BLAS.
 RTOL = 1e-12
@@ -152,7 +151,6 @@ def test_initialize_parameters_zeros():
     [
         (ref.initialize_parameters_random, lambda n_prev, n: 10.0),
         (ref.initialize_parameters_he, lambda n_prev, n: np.sqrt(2.0 / n_prev)),
-        (ref.initialize_parameters_xavier, lambda n_prev, n: np.sqrt(1.0 / n_prev)),
         (ref.initialize_parameters_deep, lambda n_prev, n: 0.01),
     ],
 )
@@ -184,7 +182,11 @@ def test_xavier_is_the_regularization_assignments_initializer():
     np.random.seed(3)
     for l in range(1, len(dims)):
         expected = np.random.randn(dims[l], dims[l - 1]) / np.sqrt(dims[l - 1])
-        np.testing.assert_allclose(parameters[f"W{l}"], expected, rtol=1e-15, atol=0)
+        np.testing.assert_array_equal(parameters[f"W{l}"], expected)  # bit for bit
+    # Multiplying by sqrt(1 / n) instead is a different number for some draws (an ulp).
+    np.random.seed(3)
+    W1 = np.random.randn(20, 2)
+    assert not np.array_equal(W1 * np.sqrt(1.0 / 2), W1 / np.sqrt(2))
 
 
 def test_xavier_glorot_variant():
@@ -217,9 +219,13 @@ def test_forward_by_hand():
     }
     X = np.array([[1.0, 2.0], [0.0, 3.0]])
     AL, caches = ref.forward_propagation(X, parameters)
-    np.testing.assert_allclose(caches[0].Z, [[1.5, -0.5]], rtol=0, atol=0)
-    np.testing.assert_allclose(caches[0].A, [[1.5, 0.0]], rtol=0, atol=0)
-    np.testing.assert_allclose(caches[1].Z, [[2.0, -1.0]], rtol=0, atol=0)
+    Z1, A1, W1, _b1, Z2, A2, _W2, b2 = caches  # the course's layout, (Z, A, W, b) per layer
+    np.testing.assert_allclose(Z1, [[1.5, -0.5]], rtol=0, atol=0)
+    np.testing.assert_allclose(A1, [[1.5, 0.0]], rtol=0, atol=0)
+    np.testing.assert_allclose(Z2, [[2.0, -1.0]], rtol=0, atol=0)
+    assert A2 is AL
+    assert W1 is parameters["W1"]
+    assert b2 is parameters["b2"]
     expected = [[1 / (1 + math.exp(-2.0)), 1 / (1 + math.exp(1.0))]]
     np.testing.assert_allclose(AL, expected, rtol=1e-15)
     # cost = -(log(AL_1) * 1 + log(1 - AL_2) * 1) / 2 with Y = [1, 0]
@@ -236,19 +242,18 @@ def test_forward_matches_loop_oracle(layers_dims, hidden_activation):
     np.testing.assert_allclose(AL, _loop_forward(X, parameters, hidden_activation), RTOL, ATOL)
     L = len(layers_dims) - 1
     assert AL.shape == (1, 7)
-    assert len(caches) == L
-    for l, cache in enumerate(caches, start=1):
-        assert isinstance(cache, LayerCache)
-        assert cache.A_prev.shape == (layers_dims[l - 1], 7)
-        assert cache.Z.shape == cache.A.shape == (layers_dims[l], 7)
-        assert cache.W is parameters[f"W{l}"]
-        assert cache.b is parameters[f"b{l}"]
-        assert cache.D is None
-        assert cache.activation == (hidden_activation if l < L else "sigmoid")
-        if l > 1:
-            assert cache.A_prev is caches[l - 2].A
-    assert caches[0].A_prev is X
-    assert caches[-1].A is AL
+    assert type(caches) is tuple
+    assert len(caches) == 4 * L
+    for l in range(1, L + 1):
+        Z, A, W, b = caches[4 * (l - 1) : 4 * l]
+        assert Z.shape == A.shape == (layers_dims[l], 7)
+        assert W is parameters[f"W{l}"]
+        assert b is parameters[f"b{l}"]
+        g = hidden_activation if l < L else "sigmoid"
+        np.testing.assert_array_equal(
+            A, ref.relu(Z) if g == "relu" else ref.sigmoid(Z) if g == "sigmoid" else np.tanh(Z)
+        )
+    assert caches[-3] is AL
 
 
 def test_forward_rejects_unknown_activation():
@@ -270,7 +275,8 @@ def test_compute_cost_matches_loop():
     Y = (rng.rand(1, 9) < 0.5).astype(np.float64)
     expected = -sum(y * math.log(a) + (1 - y) * math.log(1 - a) for a, y in zip(AL[0], Y[0])) / 9
     cost = ref.compute_cost(AL, Y)
-    assert type(cost) is float
+    assert type(cost) is np.float64
+    assert cost.shape == ()
     assert cost == pytest.approx(expected, rel=1e-14)
 
 
@@ -298,7 +304,8 @@ def test_compute_cost_with_regularization():
     )  # biases are not regularized
     expected = ref.compute_cost(AL, Y) + 0.7 / (2 * 5) * squares
     cost = ref.compute_cost_with_regularization(AL, Y, parameters, 0.7)
-    assert type(cost) is float
+    assert type(cost) is np.float64
+    assert cost.shape == ()
     assert cost == pytest.approx(expected, rel=1e-14)
     assert ref.compute_cost_with_regularization(AL, Y, parameters, 0.0) == ref.compute_cost(AL, Y)
 
@@ -317,20 +324,22 @@ def test_dropout_masks_follow_the_course_seed():
     keep_prob = 0.7
     AL, caches = ref.forward_propagation_with_dropout(X, parameters, keep_prob=keep_prob, seed=1)
     rng = np.random.RandomState(1)
-    D1 = (rng.rand(5, 6) < keep_prob).astype(np.float64)
-    D2 = (rng.rand(4, 6) < keep_prob).astype(np.float64)
-    np.testing.assert_array_equal(caches[0].D, D1)
-    np.testing.assert_array_equal(caches[1].D, D2)
-    assert caches[2].D is None
-    assert caches[0].D.dtype == np.float64
-    assert caches[0].A_prev is X
-    # A in the cache is before dropout; the next layer's input is after.
+    D1 = (rng.rand(5, 6) < keep_prob).astype(int)
+    D2 = (rng.rand(4, 6) < keep_prob).astype(int)
+    # The course's 14-tuple: (Z, D, A, W, b) per hidden layer, A after dropout.
+    assert len(caches) == 14
+    Z1, cD1, A1d, W1, _b1, _Z2, cD2, A2d, _W2, _b2, _Z3, A3, _W3, b3 = caches
+    np.testing.assert_array_equal(cD1, D1)
+    np.testing.assert_array_equal(cD2, D2)
+    assert cD1.dtype == D1.dtype  # integers, as the course's .astype(int)
+    assert W1 is parameters["W1"]
+    assert b3 is parameters["b3"]
+    assert A3 is AL
     A1 = np.maximum(0, parameters["W1"] @ X + parameters["b1"])
-    np.testing.assert_allclose(caches[0].A, A1, RTOL, ATOL)
-    np.testing.assert_allclose(caches[1].A_prev, A1 * D1 / keep_prob, RTOL, ATOL)
+    np.testing.assert_allclose(Z1, parameters["W1"] @ X + parameters["b1"], RTOL, ATOL)
+    np.testing.assert_allclose(A1d, A1 * D1 / keep_prob, RTOL, ATOL)
     A2 = np.maximum(0, parameters["W2"] @ (A1 * D1 / keep_prob) + parameters["b2"])
-    np.testing.assert_allclose(caches[1].A, A2, RTOL, ATOL)
-    np.testing.assert_allclose(caches[2].A_prev, A2 * D2 / keep_prob, RTOL, ATOL)
+    np.testing.assert_allclose(A2d, A2 * D2 / keep_prob, RTOL, ATOL)
     np.testing.assert_allclose(
         AL, ref.sigmoid(parameters["W3"] @ (A2 * D2 / keep_prob) + parameters["b3"]), RTOL, ATOL
     )
@@ -347,13 +356,13 @@ def test_dropout_same_seed_same_masks_and_none_continues_the_stream():
     AL_b, caches_b = ref.forward_propagation_with_dropout(X, parameters, 0.5, seed=3)
     np.testing.assert_array_equal(AL_a, AL_b)
     for a, b in zip(caches_a, caches_b):
-        np.testing.assert_array_equal(a.A_prev, b.A_prev)
+        np.testing.assert_array_equal(a, b)
     np.random.seed(3)
     _, caches_c = ref.forward_propagation_with_dropout(X, parameters, 0.5, seed=None)
-    np.testing.assert_array_equal(caches_c[0].D, caches_a[0].D)
+    np.testing.assert_array_equal(caches_c[1], caches_a[1])  # D1
     # Without reseeding, the next call draws new masks.
     _, caches_d = ref.forward_propagation_with_dropout(X, parameters, 0.5, seed=None)
-    assert not np.array_equal(caches_d[0].D, caches_a[0].D)
+    assert not np.array_equal(caches_d[1], caches_a[1])
 
 
 def test_dropout_keep_prob_one_is_plain_forward():
@@ -362,7 +371,8 @@ def test_dropout_keep_prob_one_is_plain_forward():
     AL_drop, caches = ref.forward_propagation_with_dropout(X, parameters, keep_prob=1.0)
     AL, _ = ref.forward_propagation(X, parameters)
     np.testing.assert_array_equal(AL_drop, AL)
-    assert all(c.D.all() for c in caches[:-1])
+    assert caches[1].all()
+    assert caches[6].all()
 
 
 @pytest.mark.parametrize("keep_prob", [0.0, -0.1, 1.5])
@@ -384,10 +394,14 @@ def test_backward_matches_loop_oracle(layers_dims, hidden_activation):
     parameters = _random_parameters(layers_dims, seed=10 + len(layers_dims))
     X, Y = _random_data(layers_dims[0], 6, seed=3)
     _, caches = ref.forward_propagation(X, parameters, hidden_activation)
-    grads = ref.backward_propagation(X, Y, caches)
+    grads = ref.backward_propagation(X, Y, caches, hidden_activation)
     expected = _loop_gradients(X, Y, parameters, hidden_activation)
     L = len(layers_dims) - 1
-    assert list(grads) == [k for l in range(1, L + 1) for k in (f"dW{l}", f"db{l}")]
+    # The course's keys, from the top down: dZL, dWL, dbL, dA{L-1}, dZ{L-1}, ...
+    keys = [f"dZ{L}", f"dW{L}", f"db{L}"]
+    for l in range(L - 1, 0, -1):
+        keys += [f"dA{l}", f"dZ{l}", f"dW{l}", f"db{l}"]
+    assert list(grads) == keys
     for key, value in expected.items():
         np.testing.assert_allclose(grads[key], value, RTOL, ATOL, err_msg=key)
 
@@ -398,7 +412,7 @@ def test_backward_with_regularization_matches_loop_oracle(hidden_activation):
     parameters = _random_parameters(dims, seed=21)
     X, Y = _random_data(4, 8, seed=21)
     _, caches = ref.forward_propagation(X, parameters, hidden_activation)
-    grads = ref.backward_propagation_with_regularization(X, Y, caches, lambd=0.7)
+    grads = ref.backward_propagation_with_regularization(X, Y, caches, 0.7, hidden_activation)
     expected = _loop_gradients(X, Y, parameters, hidden_activation, lambd=0.7)
     for key, value in expected.items():
         np.testing.assert_allclose(grads[key], value, RTOL, ATOL, err_msg=key)
@@ -411,8 +425,8 @@ def test_backward_with_dropout_matches_loop_oracle(hidden_activation):
     X, Y = _random_data(4, 8, seed=31)
     keep_prob = 0.8
     _, caches = ref.forward_propagation_with_dropout(X, parameters, keep_prob, 1, hidden_activation)
-    grads = ref.backward_propagation_with_dropout(X, Y, caches, keep_prob)
-    masks = [c.D for c in caches[:-1]]
+    grads = ref.backward_propagation_with_dropout(X, Y, caches, keep_prob, hidden_activation)
+    masks = [caches[1], caches[6]]
     expected = _loop_gradients(X, Y, parameters, hidden_activation, masks=masks, kp=keep_prob)
     for key, value in expected.items():
         np.testing.assert_allclose(grads[key], value, RTOL, ATOL, err_msg=key)
@@ -422,9 +436,10 @@ def test_backward_rejects_dropout_caches():
     parameters = _random_parameters([3, 4, 1], seed=0)
     X, Y = _random_data(3, 5, seed=0)
     _, caches = ref.forward_propagation_with_dropout(X, parameters, 0.8)
-    with pytest.raises(ValueError, match="backward_propagation_with_dropout"):
+    # The course's 9-tuple of a two-layer dropout pass is no (Z, A, W, b) layout.
+    with pytest.raises(ValueError, match="layout"):
         ref.backward_propagation(X, Y, caches)
-    with pytest.raises(ValueError, match="backward_propagation_with_dropout"):
+    with pytest.raises(ValueError, match="layout"):
         ref.backward_propagation_with_regularization(X, Y, caches, 0.1)
 
 
@@ -464,9 +479,9 @@ def test_gradient_check(hidden_activation, lambd):
     X, Y = _random_data(4, 3, seed=1)
     _, caches = ref.forward_propagation(X, parameters, hidden_activation)
     if lambd:
-        grads = ref.backward_propagation_with_regularization(X, Y, caches, lambd)
+        grads = ref.backward_propagation_with_regularization(X, Y, caches, lambd, hidden_activation)
     else:
-        grads = ref.backward_propagation(X, Y, caches)
+        grads = ref.backward_propagation(X, Y, caches, hidden_activation)
     difference = ref.gradient_check_n(
         parameters, grads, X, Y, hidden_activation=hidden_activation, lambd=lambd
     )
@@ -661,19 +676,23 @@ def test_schedule_lr_decay_time_interval():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_predict_and_predict_dec():
+def test_predict_and_predict_dec(capsys):
     parameters = _random_parameters([3, 4, 1], seed=12)
     X, _ = _random_data(3, 10, seed=12)
     AL = _loop_forward(X, parameters)
     expected = (AL > 0.5).astype(int)
     y = expected.copy().astype(np.float64)
     y[0, :3] = 1 - y[0, :3]  # three wrong
-    p, accuracy = ref.predict(X, y, parameters)
+    p = ref.predict(X, y, parameters)  # the course's: returns p, prints the accuracy
+    assert capsys.readouterr().out == "Accuracy: 0.7\n"
     assert p.shape == (1, 10)
     assert np.issubdtype(p.dtype, np.integer)
     np.testing.assert_array_equal(p, expected)
+    accuracy = ref.accuracy(X, y, parameters)
     assert accuracy == pytest.approx(0.7)
     assert type(accuracy) is float
+    ref.predict(X, y, parameters, print_accuracy=False)
+    assert capsys.readouterr().out == ""
     dec = ref.predict_dec(parameters, X)
     assert dec.dtype == np.bool_
     np.testing.assert_array_equal(dec, AL > 0.5)
@@ -682,9 +701,9 @@ def test_predict_and_predict_dec():
 def test_predict_threshold_is_strict():
     parameters = ref.initialize_parameters_zeros([2, 3, 1])  # AL is exactly 0.5
     X, _ = _random_data(2, 4, seed=0)
-    p, accuracy = ref.predict(X, np.array([[0, 0, 1, 1]]), parameters)
+    p = ref.predict(X, np.array([[0, 0, 1, 1]]), parameters, print_accuracy=False)
     np.testing.assert_array_equal(p, [[0, 0, 0, 0]])
-    assert accuracy == 0.5
+    assert ref.accuracy(X, np.array([[0, 0, 1, 1]]), parameters) == 0.5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -730,7 +749,7 @@ def test_model_full_batch_gd_is_the_course_loop(hidden_activation):
     for _ in range(3):
         AL, caches = ref.forward_propagation(X, expected, hidden_activation)
         expected_costs.append(ref.compute_cost(AL, Y))
-        grads = ref.backward_propagation(X, Y, caches)
+        grads = ref.backward_propagation(X, Y, caches, hidden_activation)
         expected = ref.update_parameters_with_gd(expected, grads, 0.1)
     assert costs == expected_costs
     for key in expected:
@@ -804,11 +823,11 @@ def test_model_momentum_dropout_l2_uses_fresh_masks_per_step():
         total = 0.0
         for Xb, Yb in ref.random_mini_batches(X, Y, 16, seed=11 + epoch):
             AL, caches = ref.forward_propagation_with_dropout(Xb, expected, 0.7, seed=step)
-            masks.append(caches[0].D)
+            masks.append(caches[1])
             total += ref.compute_cost_with_regularization(AL, Yb, expected, 0.3) * Xb.shape[1]
             # Dropout and L2 together: the loop oracle gives the gradient independently.
             grads = _loop_gradients(
-                Xb, Yb, expected, lambd=0.3, masks=[c.D for c in caches[:-1]], kp=0.7
+                Xb, Yb, expected, lambd=0.3, masks=[caches[1], caches[6]], kp=0.7
             )
             step += 1
             expected, v = ref.update_parameters_with_momentum(expected, grads, v, 0.8, 0.05)
@@ -820,6 +839,41 @@ def test_model_momentum_dropout_l2_uses_fresh_masks_per_step():
     np.testing.assert_allclose(costs, expected_costs, rtol=1e-12)
     for key in expected:
         np.testing.assert_allclose(parameters[key], expected[key], RTOL, ATOL)
+
+
+def test_model_dropout_rng_course_reuses_the_course_masks():
+    # The regularization assignment's loop: every forward pass calls np.random.seed(1), so
+    # each iteration drops the same units.
+    X, Y = _random_data(2, 12, seed=10)
+    dims = [2, 5, 3, 1]
+    parameters, costs = ref.model(
+        X, Y, dims, learning_rate=0.3, mini_batch_size=None, num_epochs=3,
+        initialization="xavier", keep_prob=0.86, dropout_rng="course",
+    )  # fmt: skip
+    expected = ref.initialize_parameters_xavier(dims)
+    rng = np.random.RandomState(1)
+    D1 = (rng.rand(5, 12) < 0.86).astype(np.float64)
+    D2 = (rng.rand(3, 12) < 0.86).astype(np.float64)
+    expected_costs = []
+    for _ in range(3):
+        expected_costs.append(
+            ref.compute_cost(_loop_forward_masked(X, expected, [D1, D2], 0.86), Y)
+        )
+        grads = _loop_gradients(X, Y, expected, masks=[D1, D2], kp=0.86)
+        expected = {k: expected[k] - 0.3 * grads["d" + k] for k in expected}
+    np.testing.assert_allclose(costs, expected_costs, rtol=1e-12)
+    for key in expected:
+        np.testing.assert_allclose(parameters[key], expected[key], RTOL, ATOL)
+    with pytest.raises(ValueError, match="dropout_rng"):
+        ref.model(X, Y, dims, num_epochs=1, keep_prob=0.5, dropout_rng="philox")
+
+
+def _loop_forward_masked(X, parameters, masks, keep_prob):
+    AL = np.zeros((1, X.shape[1]))
+    for i in range(X.shape[1]):
+        example = [D[:, i] for D in masks]
+        AL[0, i] = _loop_forward_example(X[:, i], parameters, "relu", example, keep_prob)[-1][2][0]
+    return AL
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from nncore import reference as ref
+from nncore._types import split_course_caches
 
 HIDDEN = ref.HIDDEN_ACTIVATIONS
 NEW_HIDDEN = ("logistic", "identity", "leaky_relu")
@@ -113,9 +114,14 @@ def test_activations_and_derivatives_match_scikit_learn(name):
     np.testing.assert_array_equal(ref.DERIVATIVES[name](A, dA), delta)
 
 
-def _kinks_far(caches, hidden):
+def _hidden_parts(caches, dropout=False):
+    """``(Z, D, A, W, b)`` of each hidden layer of the course's cache tuple."""
+    return split_course_caches(caches, dropout)[:-1]
+
+
+def _kinks_far(caches, hidden, dropout=False):
     if hidden in ("relu", "leaky_relu"):
-        return min(np.abs(c.Z).min() for c in caches[:-1]) > 1e-4
+        return min(np.abs(Z).min() for Z, *_ in _hidden_parts(caches, dropout)) > 1e-4
     return True
 
 
@@ -126,9 +132,9 @@ def test_gradient_check_through_the_network(hidden, lambd):
     _, caches = ref.forward_propagation(X, p, hidden)
     assert _kinks_far(caches, hidden)
     if lambd:
-        grads = ref.backward_propagation_with_regularization(X, Y, caches, lambd)
+        grads = ref.backward_propagation_with_regularization(X, Y, caches, lambd, hidden)
     else:
-        grads = ref.backward_propagation(X, Y, caches)
+        grads = ref.backward_propagation(X, Y, caches, hidden)
     difference = ref.gradient_check_n(p, grads, X, Y, hidden_activation=hidden, lambd=lambd)
     assert difference < FD_THRESHOLD
 
@@ -146,7 +152,7 @@ def test_gradient_check_catches_a_wrong_derivative(monkeypatch, hidden, wrong):
     X, Y, p = _problem([4, 6, 5, 1], 12, seed=11)
     monkeypatch.setitem(ref.DERIVATIVES, hidden, ref.DERIVATIVES[wrong])
     _, caches = ref.forward_propagation(X, p, hidden)
-    grads = ref.backward_propagation(X, Y, caches)
+    grads = ref.backward_propagation(X, Y, caches, hidden)
     assert ref.gradient_check_n(p, grads, X, Y, hidden_activation=hidden) > 1e-3
 
 
@@ -156,9 +162,9 @@ def test_dropout_gradients_match_central_differences(hidden):
     keep_prob, seed = 0.75, 4
     X, Y, p = _problem([3, 7, 5, 1], 15, seed=12)
     _, caches = ref.forward_propagation_with_dropout(X, p, keep_prob, seed, hidden)
-    assert _kinks_far(caches, hidden)
-    assert all(0 < c.D.mean() < 1 for c in caches[:-1])
-    grads = ref.backward_propagation_with_dropout(X, Y, caches, keep_prob)
+    assert _kinks_far(caches, hidden, dropout=True)
+    assert all(0 < D.mean() < 1 for _, D, *_ in _hidden_parts(caches, dropout=True))
+    grads = ref.backward_propagation_with_dropout(X, Y, caches, keep_prob, hidden)
 
     def cost(theta):
         q = ref.vector_to_dictionary(theta, [3, 7, 5, 1])
@@ -210,12 +216,12 @@ def test_gradients_match_torch_autograd(hidden, lambd, keep_prob):
     X, Y, p = _problem([5, 8, 6, 1], 40, seed=13)
     if keep_prob < 1:
         AL, caches = ref.forward_propagation_with_dropout(X, p, keep_prob, 3, hidden)
-        masks = [c.D for c in caches[:-1]]
-        grads = ref._backward(X, Y, caches, lambd=lambd, keep_prob=keep_prob)
+        masks = [D for _, D, *_ in _hidden_parts(caches, dropout=True)]
+        grads = ref._backward(X, Y, caches, lambd, keep_prob, hidden, dropout=True)
     else:
         AL, caches = ref.forward_propagation(X, p, hidden)
         masks = None
-        grads = ref.backward_propagation_with_regularization(X, Y, caches, lambd)
+        grads = ref.backward_propagation_with_regularization(X, Y, caches, lambd, hidden)
     cost, want = _torch_gradients(torch, X, Y, p, hidden, lambd, masks, keep_prob)
     assert ref.compute_cost_with_regularization(AL, Y, p, lambd) == pytest.approx(cost, rel=1e-14)
     for key, value in want.items():
@@ -229,7 +235,7 @@ def test_gradients_match_torch_autograd(hidden, lambd, keep_prob):
 
 def _network_gradients(X, Y, p, hidden="tanh"):
     _, caches = ref.forward_propagation(X, p, hidden)
-    return ref.backward_propagation_with_regularization(X, Y, caches, 0.1)
+    return ref.backward_propagation_with_regularization(X, Y, caches, 0.1, hidden)
 
 
 STEPS = 60
@@ -349,10 +355,10 @@ def test_model_is_the_loop(optimizer, hidden, mini_batch_size, lambd, keep_prob)
         for Xb, Yb in batches:
             if keep_prob < 1:
                 AL, caches = ref.forward_propagation_with_dropout(Xb, want, keep_prob, step, hidden)
-                grads = ref._backward(Xb, Yb, caches, lambd, keep_prob)
+                grads = ref._backward(Xb, Yb, caches, lambd, keep_prob, hidden, dropout=True)
             else:
                 AL, caches = ref.forward_propagation(Xb, want, hidden)
-                grads = ref.backward_propagation_with_regularization(Xb, Yb, caches, lambd)
+                grads = ref.backward_propagation_with_regularization(Xb, Yb, caches, lambd, hidden)
             cost = ref.compute_cost_with_regularization(AL, Yb, want, lambd)
             total += cost * Xb.shape[1]
             step += 1

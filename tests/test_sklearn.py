@@ -646,6 +646,8 @@ def test_constant_weights_scale_only_the_penalty(moons):
         {"learning_rate": "adaptive", "momentum": 0.0, "tol": 0.05, "n_iter_no_change": 2},
         {"learning_rate": "constant", "momentum": 0.8, "nesterovs_momentum": True},
         {"learning_rate": "invscaling", "momentum": 0.8, "nesterovs_momentum": True},
+        {"learning_rate": "invscaling", "momentum": 0.8, "nesterovs_momentum": False},
+        {"learning_rate": "constant", "momentum": 1.0, "nesterovs_momentum": False},
     ],
 )
 def test_sgd_schedules_and_nesterov_match_sklearn(kw):
@@ -745,3 +747,37 @@ def test_diverging_early_stopping_scores_nan():
         reg.fit(X, y)
     assert np.isnan(reg.validation_scores_[-1])
     assert np.isfinite(reg.predict(X)).all()  # the best (finite) epoch is kept
+
+
+@pytest.mark.slow
+def test_sparse_input_is_never_densified_whole():
+    # 20000 x 12500 dense is 2 GB: in a child limited to 1 GiB of address space, training
+    # (minibatches and lbfgs' blocks) and predicting must densify a slice at a time.
+    code = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+import warnings
+import numpy as np
+from scipy import sparse
+from nncore.sklearn import MLPClassifier
+rng = np.random.default_rng(0)
+rows, cols = rng.integers(0, 20000, 20000), rng.integers(0, 12500, 20000)
+X = sparse.csr_matrix((rng.random(20000), (rows, cols)), shape=(20000, 12500))
+y = np.arange(20000) % 2
+warnings.simplefilter("ignore")
+for solver in ("sgd", "lbfgs"):
+    clf = MLPClassifier((4,), solver=solver, batch_size=200, max_iter=1, random_state=0)
+    clf.fit(X, y)
+    print(solver, clf.predict(X).shape, clf.predict_proba(X[:10]).shape)
+try:
+    X.toarray()
+except MemoryError:
+    print("whole: MemoryError")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:3] == [
+        "sgd (20000,) (10, 2)",
+        "lbfgs (20000,) (10, 2)",
+        "whole: MemoryError",
+    ], r.stdout

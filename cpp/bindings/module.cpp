@@ -505,15 +505,6 @@ PYBIND11_MODULE(_core, m) {
   m.def("num_threads", &num_threads);
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def(
-      "handoff_round_trip_ns",
-      [](long rounds) {
-        expect(rounds >= 1, "rounds: expected >= 1");
-        py::gil_scoped_release release;
-        return handoff_round_trip_ns(rounds);
-      },
-      py::arg("rounds") = 20000,
-      "ns per cache-line round trip between this thread and a pool worker (NaN without one).");
-  m.def(
       "numpy_permutation",
       [](std::uint32_t seed, long n) {
         expect(n >= 0, "n: expected >= 0");

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
-#include <limits>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -27,6 +26,8 @@
 
 namespace nncore {
 
+namespace {
+
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
   _mm_pause();
@@ -35,24 +36,23 @@ void cpu_relax() {
 #endif
 }
 
-namespace {
-
-// Polls done() for up to `limit`; true as soon as it holds, false if the time ran out (the
-// caller then sleeps on a condition variable). The pool's limit, kSpin, is long enough to
-// bridge the gap between two steps of a small network's training (about 1 us: W1's layers at
-// m = 1200 on two threads take 21 us/step, against 52 us when every step wakes a sleeping
-// worker), short enough not to hold a core that has nothing to do: spinning 100 us made W4 f32
-// and W5 7-14% slower than no spin, 20 us did not (same session, best of 3).
+// The one wait of the pool, on both sides (a worker waiting for a job, the caller waiting for its
+// tasks): poll done() for up to kSpin, then sleep on cv until it holds. The spin bridges the gap
+// between two parallel regions of one training step (waking a sleeping thread costs tens of
+// microseconds); kSpin is short enough not to hold a core that has nothing to do. Whoever makes
+// done() true takes the mutex before notifying, so a sleeper cannot miss it.
 constexpr std::chrono::microseconds kSpin{20};
 
 template <class Done>
-bool spin_until(const Done& done, std::chrono::microseconds limit = kSpin) {
+void spin_then_park(std::mutex& m, std::condition_variable& cv, const Done& done) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 1;; ++i) {
-    if (done()) return true;
+    if (done()) return;
     cpu_relax();
-    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > limit) return done();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > kSpin) break;
   }
+  std::unique_lock<std::mutex> lk(m);
+  cv.wait(lk, done);
 }
 
 // n - 1 workers; the thread that calls run() is the n-th. One job at a time: run() is guarded by
@@ -60,9 +60,18 @@ bool spin_until(const Done& done, std::chrono::microseconds limit = kSpin) {
 // inline instead of waiting.
 class Pool {
  public:
-  explicit Pool(int n_threads) {
+  // Starts up to n_threads - 1 workers. A thread the system refuses (std::thread throws: no
+  // address space for its stack, or a process-count limit) ends the starting: the pool keeps
+  // the workers it has, every one of them joinable and joined by the destructor.
+  explicit Pool(int n_threads) : requested_(n_threads) {
     workers_.reserve(static_cast<std::size_t>(n_threads - 1));
-    for (int i = 0; i + 1 < n_threads; ++i) workers_.emplace_back([this] { work(); });
+    for (int i = 0; i + 1 < n_threads; ++i) {
+      try {
+        workers_.emplace_back([this] { work(); });
+      } catch (const std::exception&) {
+        break;
+      }
+    }
   }
   ~Pool() {
     {
@@ -75,6 +84,7 @@ class Pool {
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
+  int requested() const { return requested_; }
   int size() const { return static_cast<int>(workers_.size()) + 1; }
   // Taken for a whole job (an atomic flag, not a mutex: a training hook may call back into
   // nncore on the thread that holds it, and then runs its tasks inline).
@@ -83,31 +93,10 @@ class Pool {
 
   // The caller waits for its tasks to be done, not for every worker to wake: on a loaded
   // machine a worker may get a core only after the caller has run all the tasks itself.
-  // Both sides spin a little before they sleep (see spin_until): a training step of a small
-  // network is a few microseconds, less than waking a sleeping thread takes.
   void run(long n_tasks, TaskFn fn, void* ctx) {
     const std::uint64_t gen = publish(n_tasks, fn, ctx);
     drain(gen, fn, ctx, n_tasks);
     wait(n_tasks);
-  }
-
-  // main(ctx, 1) here, fn(ctx, 0) as a one-task job for the workers; then the caller drains
-  // that job too (it runs fn itself if no worker has claimed it yet) and waits for it.
-  void run_beside(TaskFn main, TaskFn fn, void* ctx) {
-    const std::uint64_t gen = publish(1, fn, ctx);
-    std::exception_ptr main_error;
-    try {
-      main(ctx, 1);
-    } catch (...) {
-      main_error = std::current_exception();
-    }
-    drain(gen, fn, ctx, 1);
-    try {
-      wait(1);
-    } catch (...) {
-      if (!main_error) throw;
-    }
-    if (main_error) std::rethrow_exception(main_error);
   }
 
  private:
@@ -129,11 +118,7 @@ class Pool {
   }
 
   void wait(long n_tasks) {
-    const auto all_done = [&] { return done_count_.load(std::memory_order_acquire) == n_tasks; };
-    if (!spin_until(all_done)) {
-      std::unique_lock<std::mutex> lk(m_);
-      done_.wait(lk, all_done);
-    }
+    spin_then_park(m_, done_, [&] { return done_count_.load(std::memory_order_acquire) == n_tasks; });
     std::lock_guard<std::mutex> lk(m_);
     if (error_) std::rethrow_exception(error_);
   }
@@ -172,9 +157,8 @@ class Pool {
         return stop_.load(std::memory_order_relaxed) ||
                generation_.load(std::memory_order_acquire) != seen;
       };
-      spin_until(job_or_stop);
+      spin_then_park(m_, wake_, job_or_stop);
       std::unique_lock<std::mutex> lk(m_);
-      wake_.wait(lk, job_or_stop);
       if (stop_.load(std::memory_order_relaxed)) return;
       seen = generation_.load(std::memory_order_relaxed);
       const TaskFn fn = fn_;
@@ -186,6 +170,7 @@ class Pool {
   }
 
   std::atomic<bool> busy_{false};
+  int requested_;
   std::vector<std::thread> workers_;
   std::mutex m_;
   std::condition_variable wake_, done_;
@@ -236,7 +221,9 @@ std::shared_ptr<Pool> g_pool;
 
 // After fork() the child has only the forking thread: the pool's workers are gone and its mutexes
 // may be locked forever. The child drops the pool without destroying it (joining would wait on
-// threads that do not exist) and builds a new one at its next use.
+// threads that do not exist) and builds a new one at its next use. A pool the parent's caller
+// still holds (a fork from inside a parallel task) is never claimed again in the child: the
+// child's parallel_for asks current_pool() for the new one.
 void before_fork() { g_config.lock(); }
 void after_fork_parent() { g_config.unlock(); }
 void after_fork_child() {
@@ -266,7 +253,10 @@ std::shared_ptr<Pool> current_pool() {
   const int n = threads_locked();
   if (n == 1) return nullptr;
   register_atfork();
-  if (!g_pool || g_pool->size() != n) g_pool = std::make_shared<Pool>(n);
+  if (!g_pool || g_pool->requested() != n) {
+    g_pool.reset();  // (the old pool's threads end before the new one's start)
+    g_pool = std::make_shared<Pool>(n);
+  }
   return g_pool;  // kept alive by the caller's copy even if set_num_threads replaces it meanwhile
 }
 
@@ -300,61 +290,6 @@ void parallel_for(long n_tasks, TaskFn fn, void* ctx) {
     return;
   }
   for (long t = 0; t < n_tasks; ++t) fn(ctx, t);
-}
-
-bool run_with_helper(TaskFn main, TaskFn helper, void* ctx) {
-  const std::shared_ptr<Pool> pool = current_pool();
-  if (pool && pool->try_claim()) {
-    const Claim claim{pool.get()};
-    pool->run_beside(main, helper, ctx);
-    return true;
-  }
-  main(ctx, 0);
-  return false;
-}
-
-double handoff_round_trip_ns(long rounds) {
-  struct Ctx {
-    alignas(64) std::atomic<long> ping{0};  // the round the caller is in; -1: stop
-    alignas(64) std::atomic<long> pong{0};  // the last round the helper answered
-    long rounds = 0;
-    double ns = std::numeric_limits<double>::quiet_NaN();
-  } c;
-  c.rounds = rounds;
-  const auto main = [](void* p, long with_helper) {
-    Ctx& c = *static_cast<Ctx*>(p);
-    using Clock = std::chrono::steady_clock;
-    if (with_helper != 0) {
-      // Round 0 waits for the helper to start (a sleeping worker takes a while to wake).
-      c.ping.store(0, std::memory_order_release);
-      const auto answered = [&c] { return c.pong.load(std::memory_order_acquire) == 1; };
-      const bool started = spin_until(answered, std::chrono::milliseconds(100));
-      if (started) {
-        const auto start = Clock::now();
-        for (long i = 1; i <= c.rounds; ++i) {
-          c.ping.store(i, std::memory_order_release);
-          while (c.pong.load(std::memory_order_acquire) != i + 1) cpu_relax();
-        }
-        c.ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() /
-               static_cast<double>(c.rounds);
-      }
-    }
-    c.ping.store(-1, std::memory_order_release);
-  };
-  const auto helper = [](void* p, long) {
-    Ctx& c = *static_cast<Ctx*>(p);
-    for (long seen = -2;;) {
-      const long i = c.ping.load(std::memory_order_acquire);
-      if (i == -1) return;
-      if (i != seen) {
-        seen = i;
-        c.pong.store(i + 1, std::memory_order_release);
-      }
-      cpu_relax();
-    }
-  };
-  run_with_helper(main, helper, &c);
-  return c.ns;
 }
 
 }  // namespace nncore

@@ -11,6 +11,7 @@ import numbers
 
 from . import _core, _threads, reference
 from ._mirror import (
+    accuracy,
     backward_propagation,
     backward_propagation_with_dropout,
     backward_propagation_with_regularization,
@@ -28,6 +29,7 @@ from ._mirror import (
     initialize_parameters_xavier,
     initialize_parameters_zeros,
     initialize_velocity,
+    load_2D_dataset,
     predict,
     predict_dec,
     random_mini_batches,
@@ -57,6 +59,7 @@ __all__ = [
     "TrainingDiverged",
     "TrainingInterrupted",
     "__version__",
+    "accuracy",
     "backward_propagation",
     "backward_propagation_with_dropout",
     "backward_propagation_with_regularization",
@@ -76,6 +79,7 @@ __all__ = [
     "initialize_parameters_xavier",
     "initialize_parameters_zeros",
     "initialize_velocity",
+    "load_2D_dataset",
     "model",
     "predict",
     "predict_dec",

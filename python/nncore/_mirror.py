@@ -12,11 +12,11 @@ Differences from the reference, all deliberate:
   object and string arrays are refused everywhere.
 - Fortran-ordered and non-contiguous arrays are accepted and copied once to C order; the
   results equal those of the C-ordered arrays.
-- No global random state: the initializers draw from a private ``numpy.random.RandomState``
-  seeded like the course (same numbers, nothing reseeded behind the caller's back), and the
-  dropout masks come from the core's Philox generator keyed by ``seed``.
-  ``forward_propagation_with_dropout`` also accepts the reference's masks (``masks=``) and then
-  reproduces the reference.
+- No global random state: the initializers and ``forward_propagation_with_dropout`` draw
+  from a private ``numpy.random.RandomState`` seeded like the course (same numbers, nothing
+  reseeded behind the caller's back); ``forward_propagation_with_dropout`` also takes given
+  masks (``masks=``) or the core's Philox masks (``masks="philox"``), and ``nncore.model``
+  draws Philox masks unless ``dropout_rng="course"``.
 - Every argument is checked before it reaches the core (see ``_validate`` for the policy):
   a ``ValueError`` or ``TypeError`` names the argument, the expected and the actual value.
   Inputs the reference would turn into silently wrong numbers are refused: NaN or inf in
@@ -32,8 +32,10 @@ import numpy as np
 
 from . import _core
 from . import _validate as chk
-from . import reference as _ref
-from ._types import LayerCache
+from ._types import LayerCache, course_caches, is_layer_caches, split_course_caches
+from .datasets import load_2D_dataset
+
+__all__ = ["load_2D_dataset"]  # re-exported; the functions below are listed in nncore.__all__
 
 # Names and codes from the compiled module's tables (cpp/include/nncore/types.hpp): a name the
 # core gains is accepted here with no edit.
@@ -42,6 +44,8 @@ OPTIMIZER_CODES: dict[str, int] = dict(_core.optimizers)
 # The optimizer state each optimizer keeps: a subset of ("v", "s"), e.g. adam: ("v", "s").
 OPTIMIZER_STATE: dict[str, tuple[str, ...]] = dict(_core.optimizer_state)
 
+# The gradient-checking assignment's network (its vector_to_dictionary(theta) knows no other).
+GRADIENT_CHECK_DIMS = [4, 5, 3, 1]
 MAX_SEED = 2**32 - 1  # numpy's RandomState and the core's MT19937 take 32-bit seeds
 MAX_UINT64 = 2**64 - 1
 
@@ -102,11 +106,14 @@ def dictionary_to_vector(parameters: dict):
     TypeError, ValueError
         If ``parameters`` is not such a dict, or its arrays disagree in dtype or shape.
     """
-    _parameter_shapes(parameters)
-    return _ref.dictionary_to_vector(parameters)
+    shapes = _parameter_shapes(parameters)
+    names = [f"{p}{l}" for l in range(1, len(shapes) // 2 + 1) for p in "Wb"]
+    theta = np.concatenate([np.reshape(parameters[k], (-1, 1)) for k in names], axis=0)
+    keys = [k for k, shape in zip(names, shapes) for _ in range(shape[0] * shape[1])]
+    return theta, keys
 
 
-def vector_to_dictionary(theta, layers_dims) -> dict[str, np.ndarray]:
+def vector_to_dictionary(theta, layers_dims=None) -> dict[str, np.ndarray]:
     """Unflatten ``theta`` into parameters (inverse of :func:`dictionary_to_vector`).
 
     Parameters
@@ -114,8 +121,9 @@ def vector_to_dictionary(theta, layers_dims) -> dict[str, np.ndarray]:
     theta : numpy.ndarray
         float64 or float32, any shape with one entry per parameter (typically
         ``(n_parameters, 1)``).
-    layers_dims : list of int
-        ``[n_x, n_1, ..., n_L]``, giving the shapes.
+    layers_dims : list of int, optional
+        ``[n_x, n_1, ..., n_L]``, giving the shapes; by default the gradient-checking
+        assignment's ``[4, 5, 3, 1]`` (the course's ``vector_to_dictionary(theta)``).
 
     Returns
     -------
@@ -130,9 +138,23 @@ def vector_to_dictionary(theta, layers_dims) -> dict[str, np.ndarray]:
     ValueError
         If ``theta`` does not hold exactly one entry per parameter of ``layers_dims``.
     """
-    dims = chk.layers_dims(layers_dims)
+    dims = chk.layers_dims(GRADIENT_CHECK_DIMS if layers_dims is None else layers_dims)
     chk.compute_dtype(theta, "theta")
-    return _ref.vector_to_dictionary(theta, dims)
+    flat = theta.reshape(-1)
+    sizes = [(dims[l], dims[l - 1]) for l in range(1, len(dims))]
+    expected = sum(n * (k + 1) for n, k in sizes)
+    if flat.shape[0] != expected:
+        raise ValueError(
+            f"theta has {flat.shape[0]} elements, expected {expected} for layers_dims {dims}"
+        )
+    parameters = {}
+    start = 0
+    for l, (n, k) in enumerate(sizes, start=1):
+        parameters[f"W{l}"] = flat[start : start + n * k].reshape(n, k).copy()
+        start += n * k
+        parameters[f"b{l}"] = flat[start : start + n].reshape(n, 1).copy()
+        start += n
+    return parameters
 
 
 def gradients_to_vector(gradients: dict) -> np.ndarray:
@@ -165,7 +187,8 @@ def gradients_to_vector(gradients: dict) -> np.ndarray:
     chk.gradient_keys(gradients, "gradients", max(L, 1))
     for key in (f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"):
         chk.real_array(gradients[key], f"gradients[{key!r}]")
-    return _ref.gradients_to_vector(gradients)
+    keys = [f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+    return np.concatenate([np.reshape(gradients[k], (-1, 1)) for k in keys], axis=0)
 
 
 def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float:
@@ -193,7 +216,7 @@ def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float
     lr0 = chk.learning_rate(learning_rate0, "learning_rate0")
     epoch = chk.integer(epoch_num, "epoch_num", low=0)
     rate = chk.real(decay_rate, "decay_rate", low=0.0)
-    return _ref.update_lr(lr0, epoch, rate)
+    return float(lr0 / (1 + rate * epoch))
 
 
 def schedule_lr_decay(
@@ -226,7 +249,7 @@ def schedule_lr_decay(
     epoch = chk.integer(epoch_num, "epoch_num", low=0)
     rate = chk.real(decay_rate, "decay_rate", low=0.0)
     interval = chk.integer(time_interval, "time_interval", low=1)
-    return _ref.schedule_lr_decay(lr0, epoch, rate, interval)
+    return float(lr0 / (1 + rate * math.floor(epoch / interval)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,7 +312,7 @@ def _initialize(layers_dims, seed, scale, dtype) -> dict[str, np.ndarray]:
         rng = np.random.RandomState()
     parameters = {}
     for l in range(1, len(dims)):
-        W = rng.randn(dims[l], dims[l - 1]) * scale(dims, l)
+        W = scale(rng.randn(dims[l], dims[l - 1]), dims, l)
         parameters[f"W{l}"] = W.astype(dt, copy=False)
         parameters[f"b{l}"] = np.zeros((dims[l], 1), dtype=dt)
     return parameters
@@ -336,7 +359,7 @@ def initialize_parameters_random(layers_dims, seed=3, dtype="float64"):
     dict of numpy.ndarray
         ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``.
     """
-    return _initialize(layers_dims, seed, lambda d, l: 10, dtype)
+    return _initialize(layers_dims, seed, lambda W, d, l: W * 10, dtype)
 
 
 def initialize_parameters_he(layers_dims, seed=3, dtype="float64"):
@@ -356,12 +379,13 @@ def initialize_parameters_he(layers_dims, seed=3, dtype="float64"):
     dict of numpy.ndarray
         ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``.
     """
-    return _initialize(layers_dims, seed, lambda d, l: np.sqrt(2.0 / d[l - 1]), dtype)
+    return _initialize(layers_dims, seed, lambda W, d, l: W * np.sqrt(2.0 / d[l - 1]), dtype)
 
 
 def initialize_parameters_xavier(layers_dims, seed=3, variant="course", dtype="float64"):
-    """Xavier initialization (same draws as the reference): ``randn * sqrt(1 / n_{l-1})``, or
-    with ``variant="glorot"`` ``randn * sqrt(2 / (n_{l-1} + n_l))``.
+    """Xavier initialization (same draws as the reference): ``randn / sqrt(n_{l-1})``, the
+    regularization assignment's expression bit for bit, or with ``variant="glorot"``
+    ``randn * sqrt(2 / (n_{l-1} + n_l))``.
 
     Parameters
     ----------
@@ -381,8 +405,10 @@ def initialize_parameters_xavier(layers_dims, seed=3, variant="course", dtype="f
     """
     chk.choice(variant, "variant", ("course", "glorot"))
     if variant == "course":
-        return _initialize(layers_dims, seed, lambda d, l: np.sqrt(1.0 / d[l - 1]), dtype)
-    return _initialize(layers_dims, seed, lambda d, l: np.sqrt(2.0 / (d[l - 1] + d[l])), dtype)
+        return _initialize(layers_dims, seed, lambda W, d, l: W / np.sqrt(d[l - 1]), dtype)
+    return _initialize(
+        layers_dims, seed, lambda W, d, l: W * np.sqrt(2.0 / (d[l - 1] + d[l])), dtype
+    )
 
 
 def initialize_parameters_deep(layers_dims, seed=3, dtype="float64"):
@@ -402,7 +428,7 @@ def initialize_parameters_deep(layers_dims, seed=3, dtype="float64"):
     dict of numpy.ndarray
         ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``.
     """
-    return _initialize(layers_dims, seed, lambda d, l: 0.01, dtype)
+    return _initialize(layers_dims, seed, lambda W, d, l: W * 0.01, dtype)
 
 
 def initialize_velocity(parameters: dict) -> dict[str, np.ndarray]:
@@ -419,12 +445,7 @@ def initialize_velocity(parameters: dict) -> dict[str, np.ndarray]:
         ``{"dW1", "db1", ...}``: zeros of the parameters' shapes and dtype.
     """
     dt = _param_dtype(parameters)
-    W, _ = chk.parameters_list(parameters, dt)
-    out = {}
-    for l, Wl in enumerate(W, start=1):
-        out[f"dW{l}"] = np.zeros(Wl.shape, dtype=dt)
-        out[f"db{l}"] = np.zeros((Wl.shape[0], 1), dtype=dt)
-    return out
+    return {"d" + k: np.zeros(a.shape, dtype=dt) for k, a in _parameter_arrays(parameters, dt)}
 
 
 def initialize_adam(parameters: dict) -> tuple[dict, dict]:
@@ -458,6 +479,7 @@ def _data_and_parameters(X, parameters):
 
 
 def _forward(X, parameters, hidden_activation, keep_prob, mask_mode, masks, seed, step):
+    """The core's forward pass as nncore's ``LayerCache`` records (one per layer)."""
     X, W, b = _data_and_parameters(X, parameters)
     hidden = _hidden_code(hidden_activation)
     L = len(W)
@@ -471,7 +493,7 @@ def _forward(X, parameters, hidden_activation, keep_prob, mask_mode, masks, seed
         activation = hidden_activation if l < L - 1 else "sigmoid"
         caches.append(LayerCache(A_prev, W[l], b[l], Z[l], A[l], Dl, activation))
         A_prev = Adrop[l] if Dl is not None else A[l]
-    return A[-1], caches
+    return caches
 
 
 def forward_propagation(X, parameters: dict, hidden_activation: str = "relu"):
@@ -493,10 +515,35 @@ def forward_propagation(X, parameters: dict, hidden_activation: str = "relu"):
     -------
     AL : numpy.ndarray
         Output probabilities, shape ``(n_L, m)``.
-    caches : list of LayerCache
-        One per layer, for the backward functions.
+    caches : tuple
+        The course's flat cache ``(Z1, A1, W1, b1, ..., ZL, AL, WL, bL)``.
     """
-    return _forward(X, parameters, hidden_activation, 1.0, 0, [], 0, 0)
+    layers = _forward(X, parameters, hidden_activation, 1.0, 0, [], 0, 0)
+    return layers[-1].A, course_caches(layers, dropout=False)
+
+
+def _mask(D, name, dt, rows, cols):
+    """A 0/1 dropout mask (bool, integer or float, as the course's masks come) in ``dt``."""
+    if isinstance(D, np.ndarray) and D.dtype == np.bool_:
+        D = D.astype(dt)
+    D = chk.array2d(D, name, dt, rows=rows, cols=cols, cast=True)
+    if not np.isin(D, (0, 1)).all():
+        raise ValueError(f"{name} must contain only 0 and 1")
+    return D
+
+
+def numpy_masks(layers_dims, m: int, keep_prob: float, dtype, seed=1) -> list[np.ndarray]:
+    """The masks of the course's ``forward_propagation_with_dropout``: ``np.random.seed(seed)``,
+    then ``np.random.rand(n_l, m) < keep_prob`` for each hidden layer in order. With a seed
+    they come from a private ``RandomState(seed)`` (the same numbers, the global generator
+    left alone); ``seed=None`` draws from numpy's global generator, as the course would."""
+    rng = np.random if seed is None else np.random.RandomState(seed)
+    return [(rng.rand(n, m) < keep_prob).astype(dtype) for n in layers_dims[1:-1]]
+
+
+def course_masks(layers_dims, m: int, keep_prob: float, dtype) -> list[np.ndarray]:
+    """The masks the course's regularization assignment trains with (its seed 1, every time)."""
+    return numpy_masks(layers_dims, m, keep_prob, dtype, seed=1)
 
 
 def forward_propagation_with_dropout(
@@ -505,54 +552,69 @@ def forward_propagation_with_dropout(
     keep_prob: float = 0.5,
     seed: int | None = 1,
     hidden_activation: str = "relu",
-    masks: list | None = None,
+    masks: list | str | None = None,
 ):
     """Forward pass with inverted dropout on the hidden layers, on the core.
+
+    By default the masks are the course's (and the reference's): numpy's legacy generator
+    seeded with ``seed``, ``rand(n_l, m) < keep_prob`` layer by layer, drawn from a private
+    ``RandomState(seed)`` so that numpy's global generator is not reseeded.
 
     Parameters
     ----------
     X, parameters, keep_prob, hidden_activation
         As in :func:`nncore.reference.forward_propagation_with_dropout`.
     seed : int or None, optional
-        Key of the core's Philox generator: the mask of hidden layer ``l`` is a pure function
-        of ``(seed, l, element)``, so a seed always gives the same masks (``None`` means 0).
-        These are not numpy's masks; pass ``masks`` to reproduce the reference.
-    masks : list of numpy.ndarray, optional
-        One 0/1 mask per hidden layer, shape ``(n_l, m)`` (for instance the ``D`` of the
-        reference's caches). Given, they are used instead of drawing new ones.
+        The seed of the masks (the course's 1: every call draws the same masks), ``< 2**32``;
+        ``None`` continues numpy's global generator, as the reference does. With
+        ``masks="philox"``, the key of the core's generator instead (``< 2**64``; ``None``
+        means 0).
+    masks : list of numpy.ndarray or "philox", optional
+        One 0/1 mask per hidden layer, shape ``(n_l, m)``, bool, integer or float (for
+        instance the ``D`` of a cache), used instead of drawing new ones; or ``"philox"`` for
+        the core's counter-based masks (the mask of hidden layer ``l`` a pure function of
+        ``(seed, l, element)``, as ``nncore.model`` draws them by default).
 
     Returns
     -------
-    AL, caches
-        As the reference; the hidden layers' caches carry their mask ``D``.
+    AL : numpy.ndarray
+        Output probabilities.
+    caches : tuple
+        The course's flat cache ``(Z1, D1, A1, W1, b1, ..., ZL, AL, WL, bL)``: ``Dl`` the
+        0/1 mask in ``X``'s dtype, ``Al`` after dropout.
     """
     kp = chk.keep_prob(keep_prob)
-    seed = 0 if seed is None else chk.integer(seed, "seed", low=0, high=MAX_UINT64)
-    if masks is None:
-        return _forward(X, parameters, hidden_activation, kp, 2, [], seed, 0)
+    if isinstance(masks, str):
+        chk.choice(masks, "masks", ("philox",))
+        key = 0 if seed is None else chk.integer(seed, "seed", low=0, high=MAX_UINT64)
+        layers = _forward(X, parameters, hidden_activation, kp, 2, [], key, 0)
+        return layers[-1].A, course_caches(layers, dropout=True)
+    if seed is not None:
+        seed = chk.integer(seed, "seed", low=0, high=MAX_SEED)
     X, W, _ = _data_and_parameters(X, parameters)
     L = len(W)
+    if masks is None:
+        dims = [X.shape[0]] + [Wl.shape[0] for Wl in W]
+        masks = numpy_masks(dims, X.shape[1], kp, X.dtype, seed)
     if not isinstance(masks, (list, tuple)):
         raise TypeError(f"masks must be a list of {L - 1} arrays, got {type(masks).__name__}")
     if len(masks) != L - 1:
         raise ValueError(
             f"masks must be a list of {L - 1} arrays (one per hidden layer), got {len(masks)}"
         )
-    checked = []
-    for l, D in enumerate(masks, start=1):
-        name = f"masks[{l - 1}]"
-        D = chk.array2d(D, name, X.dtype, rows=W[l - 1].shape[0], cols=X.shape[1], cast=True)
-        if not np.isin(D, (0, 1)).all():
-            raise ValueError(f"{name} must contain only 0 and 1")
-        checked.append(D)
-    return _forward(X, parameters, hidden_activation, kp, 1, checked, seed, 0)
+    checked = [
+        _mask(D, f"masks[{l - 1}]", X.dtype, W[l - 1].shape[0], X.shape[1])
+        for l, D in enumerate(masks, start=1)
+    ]
+    layers = _forward(X, parameters, hidden_activation, kp, 1, checked, 0, 0)
+    return layers[-1].A, course_caches(layers, dropout=True)
 
 
 def _labels(Y, dt, rows, cols, name="Y"):
     return chk.labels(Y, name, dt, rows, cols)
 
 
-def compute_cost(AL, Y) -> float:
+def compute_cost(AL, Y) -> np.float64:
     """Mean cross-entropy ``-(1/m) nansum(Y log AL + (1 - Y) log(1 - AL))`` on the core.
 
     As the reference: a saturated output gives ``inf`` where the label disagrees; terms
@@ -567,8 +629,8 @@ def compute_cost(AL, Y) -> float:
 
     Returns
     -------
-    float
-        The cost.
+    numpy.float64
+        The cost, a numpy scalar as in the course.
     """
     dt = chk.compute_dtype(AL, "AL")
     AL = chk.array2d(AL, "AL", dt, finite=False)
@@ -580,7 +642,7 @@ def compute_cost(AL, Y) -> float:
             f"AL must hold probabilities in [0, 1], got values in [{AL.min()}, {AL.max()}]"
         )
     Y = _labels(Y, dt, AL.shape[0], AL.shape[1])
-    return core_for(dt).cost(0, AL, Y)
+    return np.float64(core_for(dt).cost(0, AL, Y))
 
 
 def _sum_squared_weights(parameters, dt, n_out) -> float:
@@ -594,7 +656,7 @@ def _sum_squared_weights(parameters, dt, n_out) -> float:
     return sum(kernels.sum_squares(Wl) for Wl in W)
 
 
-def compute_cost_with_regularization(AL, Y, parameters: dict, lambd: float) -> float:
+def compute_cost_with_regularization(AL, Y, parameters: dict, lambd: float) -> np.float64:
     """Cross-entropy plus ``(1/m) (lambd/2) sum_l ||Wl||_F^2``, on the core (see the reference).
 
     Parameters
@@ -608,61 +670,111 @@ def compute_cost_with_regularization(AL, Y, parameters: dict, lambd: float) -> f
 
     Returns
     -------
-    float
-        The regularized cost.
+    numpy.float64
+        The regularized cost, a numpy scalar as in the course.
     """
     lambd = chk.real(lambd, "lambd", low=0.0)
     cross_entropy = compute_cost(AL, Y)
     m = AL.shape[1]
     squares = _sum_squared_weights(parameters, AL.dtype, AL.shape[0])
-    return cross_entropy + (1 / m) * (lambd / 2) * squares
+    return np.float64(cross_entropy + (1 / m) * (lambd / 2) * squares)
 
 
-def _check_caches(caches, name="caches") -> int:
-    if not isinstance(caches, (list, tuple)) or not caches:
-        raise TypeError(f"{name} must be the non-empty list of caches of a forward pass")
-    for l, c in enumerate(caches):
-        if not isinstance(c, LayerCache):
-            raise TypeError(f"{name}[{l}] must be a LayerCache, got {type(c).__name__}")
-    return len(caches)
-
-
-def _backward(X, Y, caches, lambd=0.0, keep_prob=1.0, use_masks=False):
-    L = _check_caches(caches)
+def _cache_layers(X, caches, hidden_activation, dropout):
+    """Per layer ``(A_prev, W, Z, A, A_before, D)`` from a course tuple or a LayerCache list,
+    checked against ``X``'s dtype and number of examples; ``A`` as the next layer received
+    it (after dropout), ``A_before`` before dropout (tanh's derivative reads it)."""
     dt = chk.compute_dtype(X)
     X = chk.array2d(X, "X", dt)
     m = chk.examples(X)
-    hidden = caches[0].activation if L > 1 else "relu"
-    hidden_code = _hidden_code(hidden)
-    W, Aprev, Z, A, D = [], [], [], [], []
-    for l, c in enumerate(caches, start=1):
-        W.append(chk.array2d(c.W, f"caches[{l - 1}].W", dt))
-        n = W[-1].shape[0]
-        Aprev.append(chk.array2d(c.A_prev, f"caches[{l - 1}].A_prev", dt, cols=m))
-        Z.append(chk.array2d(c.Z, f"caches[{l - 1}].Z", dt, rows=n, cols=m))
-        A.append(chk.array2d(c.A, f"caches[{l - 1}].A", dt, rows=n, cols=m))
-        if use_masks and l < L:
-            if c.D is None:
-                raise ValueError(f"caches[{l - 1}].D is None: expected the dropout mask")
-            D.append(chk.array2d(c.D, f"caches[{l - 1}].D", dt, rows=n, cols=m, cast=True))
-        if l < L and c.activation != hidden:
+    if is_layer_caches(caches):
+        L = len(caches)
+        for l, c in enumerate(caches):
+            if l < L - 1 and c.activation != hidden_activation:
+                raise ValueError(
+                    f"caches[{l}].activation is {c.activation!r}, expected {hidden_activation!r} "
+                    "(one hidden activation for all hidden layers)"
+                )
+        if caches[-1].activation != "sigmoid":
             raise ValueError(
-                f"caches[{l - 1}].activation is {c.activation!r}, expected {hidden!r} "
-                "(one hidden activation for all hidden layers)"
+                f"caches[{L - 1}].activation is {caches[-1].activation!r}, expected 'sigmoid' "
+                "(the output layer)"
             )
-    if caches[-1].activation != "sigmoid":
-        raise ValueError(
-            f"caches[{L - 1}].activation is {caches[-1].activation!r}, expected 'sigmoid' "
-            "(the output layer)"
-        )
-    if Aprev[0] is not X and not np.array_equal(Aprev[0], X):
-        raise ValueError("X does not match caches[0].A_prev (the input of the forward pass)")
-    Y = _labels(Y, dt, A[-1].shape[0], m)
+        if caches[0].A_prev is not X and not np.array_equal(caches[0].A_prev, X):
+            raise ValueError("X does not match caches[0].A_prev (the input of the forward pass)")
+        raw = [
+            (c.Z, c.D, caches[l + 1].A_prev if l < L - 1 else c.A, c.W, c.A)
+            for l, c in enumerate(caches)
+        ]
+        names = [(f"caches[{l}].Z", f"caches[{l}].D", f"caches[{l}].A") for l in range(L)]
+    else:
+        raw = [(Z, D, A, W, A) for Z, D, A, W, _ in split_course_caches(caches, dropout)]
+        names = [(f"Z{l}", f"D{l}", f"A{l}") for l in range(1, len(raw) + 1)]
+    L = len(raw)
+    out = []
+    A_prev = X
+    for l, ((Z, D, A, W, A_before), (zname, dname, aname)) in enumerate(zip(raw, names), 1):
+        kept_before = A_before is not A  # a LayerCache's activation before dropout
+        W = chk.array2d(W, f"W{l} of caches", dt, cols=A_prev.shape[0])
+        n = W.shape[0]
+        Z = chk.array2d(Z, zname, dt, rows=n, cols=m)
+        A = chk.array2d(A, aname, dt, rows=n, cols=m)
+        if dropout and l < L:
+            if D is None:
+                raise ValueError(f"{dname} is None: expected the dropout mask")
+            D = _mask(D, dname, dt, n, m)
+        else:
+            D = None
+        if D is not None and hidden_activation == "tanh":
+            # The course's tuple keeps A after dropout only; tanh' needs it before.
+            A_before = (
+                chk.array2d(A_before, aname, dt, rows=n, cols=m) if kept_before else np.tanh(Z)
+            )
+        else:
+            A_before = A
+        out.append((A_prev, W, Z, A, A_before, D))
+        A_prev = A
+    return X, out
+
+
+def _backward(X, Y, caches, hidden_activation, lambd=0.0, keep_prob=1.0, dropout=False):
+    if is_layer_caches(caches) and len(caches) > 1:
+        hidden_activation = caches[0].activation
+    hidden_code = _hidden_code(hidden_activation)
+    X, layers = _cache_layers(X, caches, hidden_activation, dropout)
+    dt = X.dtype
+    L = len(layers)
+    Y = _labels(Y, dt, layers[-1][3].shape[0], X.shape[1])
+    W = [layer[1] for layer in layers]
+    Aprev = [layer[0] for layer in layers]
+    A = [layer[4] for layer in layers]
+    D = [layer[5] for layer in layers[:-1]] if dropout else []
+    # The course's relu derivative reads the cached activation (A > 0), and the core's reads
+    # its Z argument (Z > 0): handing it A gives the course's gradients even for caches whose
+    # Z and A disagree (its tests build such tuples by hand). For a real forward pass they
+    # coincide, and where dropout zeroed A, dA is zero already.
+    Z = [layer[3] if hidden_activation == "relu" else layer[2] for layer in layers]
     dW, db = core_for(dt).backward(Y, W, Aprev, Z, A, D, hidden_code, 0, lambd, keep_prob)
-    return {key: g for l in range(L) for key, g in ((f"dW{l + 1}", dW[l]), (f"db{l + 1}", db[l]))}
+    # The course's dZl and dAl: the core keeps them in scratch only, so they are formed here.
+    grads = {}
+    dZ = A[-1] - Y
+    for l in range(L, 0, -1):
+        grads[f"dZ{l}"] = dZ
+        grads[f"dW{l}"] = dW[l - 1]
+        grads[f"db{l}"] = db[l - 1]
+        if l > 1:
+            dA = W[l - 1].T @ dZ
+            if D:
+                dA = dA * D[l - 2] / dt.type(keep_prob)
+            grads[f"dA{l - 1}"] = dA
+            if hidden_activation == "relu":
+                dZ = np.where(Z[l - 2] > 0, dA, dt.type(0))
+            else:
+                dZ = dA * (1 - A[l - 2] ** 2)
+    return grads
 
 
-def backward_propagation(X, Y, caches) -> dict[str, np.ndarray]:
+def backward_propagation(X, Y, caches, hidden_activation: str = "relu"):
     """Gradients of the cross-entropy cost on the core (see the reference).
 
     Parameters
@@ -671,23 +783,31 @@ def backward_propagation(X, Y, caches) -> dict[str, np.ndarray]:
         The input of the forward pass, shape ``(n_x, m)``.
     Y : numpy.ndarray
         Labels 0/1, shape ``(n_L, m)``.
-    caches : list of LayerCache
-        From :func:`forward_propagation`.
+    caches : tuple
+        From :func:`forward_propagation`: the course's ``(Z1, A1, W1, b1, ...)`` (a list of
+        :class:`LayerCache` is also accepted).
+    hidden_activation : {"relu", "tanh"}, optional
+        Activation of the hidden layers of the forward pass.
 
     Returns
     -------
     dict of numpy.ndarray
-        ``{"dW1", "db1", ..., "dWL", "dbL"}`` in ``X``'s dtype.
+        The course's ``dZl``, ``dWl``, ``dbl`` and ``dAl`` (from the top down), in ``X``'s
+        dtype.
     """
-    return _backward(X, Y, caches)
+    if is_layer_caches(caches) and any(c.D is not None for c in caches):
+        raise ValueError("caches hold dropout masks; use backward_propagation_with_dropout")
+    return _backward(X, Y, caches, hidden_activation)
 
 
-def backward_propagation_with_regularization(X, Y, caches, lambd: float):
+def backward_propagation_with_regularization(
+    X, Y, caches, lambd: float, hidden_activation: str = "relu"
+):
     """Gradients of the L2-regularized cost on the core: ``dWl`` gains ``(lambd/m) Wl``.
 
     Parameters
     ----------
-    X, Y, caches
+    X, Y, caches, hidden_activation
         As in :func:`backward_propagation`.
     lambd : float
         L2 strength (>= 0).
@@ -695,29 +815,38 @@ def backward_propagation_with_regularization(X, Y, caches, lambd: float):
     Returns
     -------
     dict of numpy.ndarray
-        ``{"dW1", "db1", ...}``.
+        The course's keys, as :func:`backward_propagation`.
     """
-    return _backward(X, Y, caches, lambd=chk.real(lambd, "lambd", low=0.0))
+    lambd = chk.real(lambd, "lambd", low=0.0)
+    if is_layer_caches(caches) and any(c.D is not None for c in caches):
+        raise ValueError("caches hold dropout masks; use backward_propagation_with_dropout")
+    return _backward(X, Y, caches, hidden_activation, lambd=lambd)
 
 
-def backward_propagation_with_dropout(X, Y, caches, keep_prob: float):
+def backward_propagation_with_dropout(
+    X, Y, caches, keep_prob: float, hidden_activation: str = "relu"
+):
     """Gradients through inverted dropout with the masks of the caches, on the core.
 
     Parameters
     ----------
     X, Y : numpy.ndarray
         As in :func:`backward_propagation`.
-    caches : list of LayerCache
-        From :func:`forward_propagation_with_dropout`: the hidden layers carry their mask ``D``.
+    caches : tuple
+        From :func:`forward_propagation_with_dropout`: the course's
+        ``(Z1, D1, A1, W1, b1, ..., ZL, AL, WL, bL)``; masks bool, integer or float 0/1.
     keep_prob : float
         The keep probability of the forward pass, in ``(0, 1]``.
+    hidden_activation : {"relu", "tanh"}, optional
+        Activation of the hidden layers of the forward pass.
 
     Returns
     -------
     dict of numpy.ndarray
-        ``{"dW1", "db1", ...}``.
+        The course's keys, as :func:`backward_propagation`.
     """
-    return _backward(X, Y, caches, keep_prob=chk.keep_prob(keep_prob), use_masks=True)
+    kp = chk.keep_prob(keep_prob)
+    return _backward(X, Y, caches, hidden_activation, keep_prob=kp, dropout=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -731,9 +860,9 @@ def gradient_check_n(
     X,
     Y,
     epsilon: float = 1e-7,
+    print_msg: bool = False,
     hidden_activation: str = "relu",
     lambd: float = 0.0,
-    print_msg: bool = False,
 ) -> float:
     """Compare ``gradients`` with centred finite differences of the core's cost.
 
@@ -752,15 +881,15 @@ def gradient_check_n(
     X : numpy.ndarray
         Input, shape ``(n_x, m)``, float64 or float32, finite.
     Y : numpy.ndarray
-        Labels 0/1, shape ``(n_L, m)``.
+        Labels 0/1, shape ``(n_L, m)``, or ``(m,)`` as the course's test passes them.
     epsilon : float, optional
         Finite-difference step, ``> 0``.
+    print_msg : bool, optional
+        Print the course's verdict (threshold ``2e-7``).
     hidden_activation : {"relu", "tanh"}, optional
         Activation of the hidden layers.
     lambd : float, optional
         L2 regularization strength of the cost, ``>= 0``.
-    print_msg : bool, optional
-        Print the course's verdict (threshold ``2e-7``).
 
     Returns
     -------
@@ -778,7 +907,9 @@ def gradient_check_n(
     _hidden_code(hidden_activation)
     X, W, _ = _data_and_parameters(X, parameters)
     dt = X.dtype
-    _labels(Y, dt, W[-1].shape[0], X.shape[1])
+    if isinstance(Y, np.ndarray) and Y.ndim == 1:
+        Y = Y.reshape(1, -1)  # the course's test: Y of shape (m,)
+    Y = _labels(Y, dt, W[-1].shape[0], X.shape[1])
     L = len(W)
     dims = [X.shape[0]] + [Wl.shape[0] for Wl in W]
     chk.gradient_keys(gradients, "gradients", L)
@@ -824,14 +955,26 @@ def gradient_check_n(
 # ---------------------------------------------------------------------------------------------
 
 
+def _parameter_arrays(parameters, dt, name="parameters"):
+    """``[(key, array)]`` for W1, b1, ..., WL, bL, each checked on its own (a real 2-D array of
+    ``dt``, finite): an update is per key, so the layers need not chain (the course's
+    optimizer tests use W2 of (3, 3) after W1 of (2, 3))."""
+    L = chk.num_layers(parameters, name)
+    return [
+        (k, chk.array2d(parameters[k], f"{name}[{k!r}]", dt))
+        for l in range(1, L + 1)
+        for k in (f"W{l}", f"b{l}")
+    ]
+
+
 def _optimizer_lists(parameters, grads, states, dt):
-    W, b = chk.parameters_list(parameters, dt)
-    L = len(W)
+    arrays = _parameter_arrays(parameters, dt)
+    L = len(arrays) // 2
     chk.gradient_keys(grads, "grads", L)
     for sname, state in states:
         chk.gradient_keys(state, sname, L)
-    keys = [k for l in range(1, L + 1) for k in ((f"W{l}", f"dW{l}"), (f"b{l}", f"db{l}"))]
-    P = [a.copy() for pair in zip(W, b) for a in pair]
+    keys = [(p, "d" + p) for p, _ in arrays]
+    P = [a.copy() for _, a in arrays]
     G = []
     S = [[] for _ in states]
     for (_, g), Pk in zip(keys, P):
@@ -947,13 +1090,27 @@ def update_parameters_with_adam(
 # ---------------------------------------------------------------------------------------------
 
 
+def _shuffled_array(a, name):
+    """A finite 2-D numpy array of bool, integer or float (only its columns are permuted)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(a).__name__}")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold bool, integer or float numbers, got dtype {a.dtype}")
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {a.shape}")
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return a
+
+
 def random_mini_batches(X, Y, mini_batch_size: int = 64, seed: int | None = 0):
     """The course's shuffled minibatches, with the permutation computed by the core's copy of
     numpy's legacy MT19937 (``np.random.seed(seed); np.random.permutation(m)``), so the global
     generator is left alone. ``seed=None`` draws a fresh seed from numpy's global generator.
 
-    ``X`` is a finite float64/float32 ``(n_x, m)`` array with ``m >= 1``; ``Y`` any finite
-    real 2-D array with ``m`` columns, returned in its own dtype (as the reference).
+    ``X`` is a finite ``(n_x, m)`` array with ``m >= 1``, ``Y`` a finite 2-D array with ``m``
+    columns, each of bool, integer or float dtype and returned in its own dtype (as the course:
+    its test passes integer ``X`` and boolean ``Y``); only the permutation runs on the core.
 
     Parameters
     ----------
@@ -972,11 +1129,11 @@ def random_mini_batches(X, Y, mini_batch_size: int = 64, seed: int | None = 0):
         ``[(mini_batch_X, mini_batch_Y), ...]``, the columns in shuffled order.
     """
     mini_batch_size = chk.integer(mini_batch_size, "mini_batch_size", low=1)
-    X = chk.array2d(X, "X", chk.compute_dtype(X))
+    X = _shuffled_array(X, "X")
     m = chk.examples(X)
-    if not isinstance(Y, np.ndarray):
-        raise TypeError(f"Y must be a numpy array, got {type(Y).__name__}")
-    chk.array2d(Y, "Y", np.dtype(np.float64), cols=m, cast=True)
+    Y = _shuffled_array(Y, "Y")
+    if Y.shape[1] != m:
+        raise ValueError(f"Y must have shape (any, {m}), got {Y.shape}")
     if seed is None:
         seed = int(np.random.randint(0, 2**31))  # noqa: NPY002
     seed = chk.integer(seed, "seed", low=0, high=MAX_SEED)
@@ -990,8 +1147,8 @@ def random_mini_batches(X, Y, mini_batch_size: int = 64, seed: int | None = 0):
     return batches
 
 
-def predict(X, y, parameters: dict, hidden_activation: str = "relu"):
-    """Labels ``AL > 0.5`` from the core's forward pass, and the accuracy against ``y``.
+def predict(X, y, parameters: dict, hidden_activation: str = "relu", print_accuracy: bool = True):
+    """Labels ``AL > 0.5`` from the core's forward pass; prints the accuracy, as the course.
 
     Parameters
     ----------
@@ -1003,18 +1160,38 @@ def predict(X, y, parameters: dict, hidden_activation: str = "relu"):
         ``{"W1", "b1", ...}`` in ``X``'s dtype.
     hidden_activation : {"relu", "tanh"}, optional
         Activation of the hidden layers.
+    print_accuracy : bool, optional
+        Print ``"Accuracy: " + str(mean(p == y))`` (the course always does).
 
     Returns
     -------
-    predictions : numpy.ndarray
-        Labels 0/1 as int64, shape ``(n_L, m)``.
-    accuracy : float
-        ``mean(predictions == y)``.
+    numpy.ndarray
+        Labels 0/1 as integers, shape ``(n_L, m)``.
     """
+    chk.flag(print_accuracy, "print_accuracy")
     AL, _ = forward_propagation(X, parameters, hidden_activation)
-    p = (AL > 0.5).astype(np.int64)
+    p = (AL > 0.5).astype(int)
     y = _labels(y, AL.dtype, p.shape[0], p.shape[1], name="y")
-    return p, float(np.mean(p == y))
+    if print_accuracy:
+        print("Accuracy: " + str(np.mean(p == y)))
+    return p
+
+
+def accuracy(X, y, parameters: dict, hidden_activation: str = "relu") -> float:
+    """The accuracy :func:`predict` prints, returned instead (nncore's helper, not the course's).
+
+    Parameters
+    ----------
+    X, y, parameters, hidden_activation
+        As in :func:`predict`, checked the same way.
+
+    Returns
+    -------
+    float
+        ``mean(labels == y)`` with the core's labels ``AL > 0.5``.
+    """
+    labels = predict(X, y, parameters, hidden_activation, print_accuracy=False)
+    return float((labels == y).mean())
 
 
 def predict_dec(parameters: dict, X, hidden_activation: str = "relu"):

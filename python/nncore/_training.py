@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _core
 from . import _validate as chk
-from ._flat import flatten, unflatten
+from ._flat import flatten, layers, unflatten
 from ._mirror import (
     HIDDEN,
     OPTIMIZER_CODES,
@@ -29,6 +29,8 @@ DECAYS = {"update_lr": update_lr, "schedule_lr_decay": schedule_lr_decay}
 # How often the core hands control back to check for Ctrl-C and update a progress bar.
 HOOK_SECONDS = 0.05
 
+
+DROPOUT_RNGS = ("philox", "course")
 
 # on_nonfinite: numpy's np.errstate vocabulary -> the core's NonFinite codes.
 ON_NONFINITE: dict[str, int] = dict(_core.nonfinite_policies)
@@ -395,6 +397,7 @@ def model(
     decay_rate: float = 1.0,
     hidden_activation: str = "relu",
     print_cost: bool = False,
+    dropout_rng: str = "philox",
     on_nonfinite: str = "warn",
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """Train the network with the whole loop in one call into the core.
@@ -466,6 +469,14 @@ def model(
         Activation of the hidden layers.
     print_cost : bool, optional
         Print the cost every 1000 epochs, as the course does.
+    dropout_rng : {"philox", "course"}, optional
+        The dropout masks (with ``keep_prob < 1``): ``"philox"`` draws fresh ones at every
+        step from the core's counter-based generator; ``"course"`` uses the course's masks
+        (numpy's legacy generator seeded 1 at each forward pass, ``rand < keep_prob`` layer by
+        layer, so every step reuses the same masks), which reproduces the course's dropout run
+        and ``nncore.reference.model(..., dropout_rng="course")``. The core's one-call loop
+        draws its own masks, so ``"course"`` runs a loop in Python over the core's forward,
+        backward and update kernels (one call each per step).
     on_nonfinite : {"warn", "raise", "ignore"}, optional
         What to do when an epoch ends non-finite (see above).
 
@@ -507,6 +518,7 @@ def model(
     batch = chk.batch_size(mini_batch_size, m)
     decay_fn = decay_function(decay)
     chk.choice(on_nonfinite, "on_nonfinite", ON_NONFINITE)
+    chk.choice(dropout_rng, "dropout_rng", DROPOUT_RNGS)
 
     if isinstance(initialization, dict):
         theta = flatten(initialization, dims, dt, name="initialization").copy()
@@ -528,6 +540,11 @@ def model(
         if (epoch - 1) % 1000 == 0:
             print(f"Cost after epoch {epoch - 1}: {cost:f}")
 
+    if dropout_rng == "course" and hp["keep_prob"] < 1:
+        return _train_with_course_masks(
+            X, Y, dims, theta, v, s, hidden_activation, optimizer, hp, batch, num_epochs,
+            rates, print_cost, on_nonfinite,
+        )  # fmt: skip
     costs, _, diverged = run(
         X, Y, dims, hidden=hidden_activation, output="sigmoid", optimizer=optimizer,
         theta=theta, v=v, s=s, state=state,
@@ -541,6 +558,107 @@ def model(
     if diverged is not None and on_nonfinite == "raise":
         raise diverged_error(*diverged, parameters, cost_list)
     return parameters, cost_list
+
+
+def _train_with_course_masks(
+    X,
+    Y,
+    dims,
+    theta,
+    v,
+    s,
+    hidden,
+    optimizer,
+    hp,
+    batch,
+    num_epochs,
+    rates,
+    print_cost,
+    on_nonfinite,
+) -> tuple[dict[str, np.ndarray], list[float]]:
+    """``model``'s loop with the course's fixed dropout masks, in Python over the core's
+    kernels (the core's one-call loop draws its own masks). Same schedule as the core's loop
+    and the reference: shuffle seed ``10 + i + 1`` in epoch ``i`` unless full batch, Adam's
+    ``t`` counted across epochs, the cost from the output's logits."""
+    from ._mirror import course_masks
+
+    kernels = core_for(theta.dtype)
+    m = X.shape[1]
+    L = len(dims) - 1
+    # Views of the flat buffers, updated in place by the core: one copy and one finiteness
+    # check per epoch cover every array.
+    P = [a for pair in layers(theta, dims) for a in pair]
+    V = [a for pair in layers(v, dims) for a in pair] if v.size else []
+    S = [a for pair in layers(s, dims) for a in pair] if s.size else []
+    kp, lambd = hp["keep_prob"], hp["lambd"]
+    masks: dict[int, list[np.ndarray]] = {}  # by batch size: every forward pass reseeds
+    code = OPTIMIZER_CODES[optimizer]
+    costs: list[float] = []
+    t = 0
+    kept = theta.copy()
+    try:
+        for i in range(num_epochs):
+            if i % CHUNK_EPOCHS == 0:
+                chunk_rates = rates(i, min(CHUNK_EPOCHS, num_epochs - i))
+            kept[:] = theta  # what "raise" and Ctrl-C fall back to
+            if batch == 0:
+                batches = [(X, Y)]
+            else:
+                perm = _core.numpy_permutation(10 + i + 1, m)
+                Xs, Ys = X[:, perm], Y[:, perm]
+                cut = range(0, m, batch)
+                batches = [(Xs[:, k : k + batch].copy(), Ys[:, k : k + batch].copy()) for k in cut]
+            total = 0.0
+            for Xb, Yb in batches:
+                mb = Xb.shape[1]
+                if mb not in masks:
+                    masks[mb] = course_masks(dims, mb, kp, theta.dtype)
+                D = masks[mb]
+                W, b = P[0::2], P[1::2]
+                Z, A, _, Adrop = kernels.forward(Xb, W, b, HIDDEN[hidden], 0, kp, 1, D, 0, 0)
+                cost = kernels.cost_from_logits(0, Z[-1], Yb)
+                if lambd > 0:
+                    squares = sum(kernels.sum_squares(Wl) for Wl in W)
+                    cost += (1 / mb) * (lambd / 2) * squares
+                total += cost * mb
+                Aprev = [Xb] + [Adrop[l] for l in range(L - 1)]
+                dW, db = kernels.backward(Yb, W, Aprev, Z, A, D, HIDDEN[hidden], 0, lambd, kp)
+                G = [g for pair in zip(dW, db) for g in pair]
+                if optimizer == "adam":
+                    t += 1
+                lr = float(chunk_rates[i % CHUNK_EPOCHS])
+                kernels.update(
+                    code, P, G, V, S, lr, hp["beta"], hp["beta1"], hp["beta2"], hp["epsilon"],
+                    max(t, 1),
+                )  # fmt: skip
+            epoch_cost = cost if batch == 0 else total / m
+            if on_nonfinite != "ignore" and not (
+                np.isfinite(epoch_cost) and np.isfinite(theta).all()
+                and np.isfinite(v).all() and np.isfinite(s).all()
+            ):  # fmt: skip
+                if on_nonfinite == "raise":
+                    parameters = unflatten(kept, dims)
+                    raise diverged_error(i, float(epoch_cost), i, parameters, costs)
+                warnings.warn(
+                    f"training diverged: {_what_diverged(i, float(epoch_cost))}; training "
+                    "went on (on_nonfinite='warn'), the parameters may hold NaN or inf",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                on_nonfinite = "ignore"  # one warning, as the core's loop
+            costs.append(float(epoch_cost))
+            if print_cost and i % 1000 == 0:
+                print(f"Cost after epoch {i}: {epoch_cost:f}")
+    except KeyboardInterrupt:
+        warnings.warn(
+            f"training interrupted after {len(costs)} of {num_epochs} epochs; the "
+            "parameters, optimizer state and costs reached so far are kept",
+            TrainingInterrupted,
+            stacklevel=3,
+        )
+        if len(costs) < num_epochs:
+            theta[:] = kept  # the epoch in progress is dropped, as the core's loop stops
+    return unflatten(theta, dims), costs
 
 
 def elapsed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:

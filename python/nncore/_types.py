@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["LayerCache"]
+__all__ = ["LayerCache", "course_caches", "is_layer_caches", "split_course_caches"]
 
 
 class LayerCache(NamedTuple):
@@ -44,3 +44,59 @@ class LayerCache(NamedTuple):
     A: np.ndarray
     D: np.ndarray | None
     activation: str
+
+
+# The course's caches: one flat tuple, per layer (Z, A, W, b) in order, and with dropout
+# (Z, D, A, W, b) for the hidden layers (the output layer is never dropped). A is what the next
+# layer receives: after dropout and rescaling. The three-layer assignments' 12- and 14-tuples
+# are L = 3.
+
+
+def course_caches(layers: list[LayerCache], dropout: bool) -> tuple:
+    """The course's flat cache tuple of a forward pass kept as ``LayerCache`` records."""
+    flat: list = []
+    L = len(layers)
+    for l, c in enumerate(layers):
+        A_out = layers[l + 1].A_prev if l < L - 1 else c.A
+        if dropout and l < L - 1:
+            flat += [c.Z, c.D, A_out, c.W, c.b]
+        else:
+            flat += [c.Z, A_out, c.W, c.b]
+    return tuple(flat)
+
+
+def split_course_caches(caches, dropout: bool, name: str = "caches") -> list[tuple]:
+    """``[(Z, D, A, W, b), ...]`` per layer of a course cache tuple (``D`` is ``None`` where the
+    layout has none); only the layout is checked here, not the arrays."""
+    if not isinstance(caches, (tuple, list)):
+        raise TypeError(f"{name} must be the tuple of a forward pass, got {type(caches).__name__}")
+    n = len(caches)
+    if dropout:
+        L, ok = (n + 1) // 5, n >= 4 and (n + 1) % 5 == 0
+        layout = "(Z, D, A, W, b) per hidden layer and (Z, A, W, b) for the output layer"
+    else:
+        L, ok = n // 4, n >= 4 and n % 4 == 0
+        layout = "(Z, A, W, b) per layer"
+    if not ok:
+        raise ValueError(f"{name} has {n} entries, expected the course's layout {layout}")
+    layers = []
+    i = 0
+    for l in range(L):
+        if dropout and l < L - 1:
+            Z, D, A, W, b = caches[i : i + 5]
+            i += 5
+        else:
+            Z, A, W, b = caches[i : i + 4]
+            D = None
+            i += 4
+        layers.append((Z, D, A, W, b))
+    return layers
+
+
+def is_layer_caches(caches) -> bool:
+    """Whether ``caches`` is nncore's list of :class:`LayerCache` rather than a course tuple."""
+    return (
+        isinstance(caches, (list, tuple))
+        and len(caches) > 0
+        and all(isinstance(c, LayerCache) for c in caches)
+    )

@@ -1,9 +1,10 @@
 """Datasets of the course assignments, in the ``(n_x, m)`` layout.
 
-``load_circles`` and ``load_moons`` rebuild the course's data with scikit-learn's generators
-(an optional dependency: ``pip install nncore[datasets]``). ``load_2d_dataset`` is a seeded
-synthetic stand-in for the regularization assignment's non-public "goalkeeper" set and needs
-numpy only.
+``load_circles`` and ``load_moons`` rebuild the course's data with scikit-learn's generators;
+``load_2D_dataset`` reads the regularization assignment's own file (``datasets/data.mat``,
+which learners have and nncore does not ship) with scipy (both optional dependencies:
+``pip install nncore[datasets]``). ``make_synthetic_2d_dataset`` is a seeded synthetic stand-in
+for that file and needs numpy only.
 """
 
 # scikit-learn's generators draw from numpy's legacy global generator, seeded as in the course.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["load_2d_dataset", "load_circles", "load_moons"]
+__all__ = ["load_2D_dataset", "load_circles", "load_moons", "make_synthetic_2d_dataset"]
 
 
 def _sklearn_datasets(caller: str):
@@ -88,11 +89,14 @@ def load_moons() -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def load_2d_dataset(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def make_synthetic_2d_dataset(
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Seeded synthetic stand-in for the regularization assignment's "goalkeeper" set.
 
-    The course's set (211 training and 200 test points in 2-D, two classes separated by a
-    curved boundary, with noisy labels) is not public. This generator draws a set of the same
+    Not the course's data (that is :func:`load_2D_dataset`, from the course's file). The
+    course's set has 211 training and 200 test points in 2-D, two classes separated by a
+    curved boundary, with noisy labels. This generator draws a set of the same
     sizes from a local ``np.random.RandomState(seed)`` (numpy's global generator is left
     untouched), in this order:
 
@@ -153,3 +157,74 @@ def load_2d_dataset(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
         np.ascontiguousarray(X[:, n_train:]),
         np.ascontiguousarray(Y[:, n_train:]),
     )
+
+
+COURSE_DATA_KEYS = {"X": "train_X", "y": "train_Y", "Xval": "test_X", "yval": "test_Y"}
+
+
+def load_2D_dataset(path="datasets/data.mat") -> tuple[np.ndarray, ...]:
+    """The regularization assignment's "goalkeeper" set, read from the course's own file.
+
+    As the course's ``load_2D_dataset()``: ``scipy.io.loadmat(path)``, then the transposes of
+    its arrays ``X`` (211, 2), ``y`` (211, 1), ``Xval`` (200, 2) and ``yval`` (200, 1), so one
+    column per example. nncore does not ship the file: the course has it in the assignment's
+    folder, as ``datasets/data.mat`` next to the notebook. Without it,
+    :func:`make_synthetic_2d_dataset` gives a stand-in.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        Where the file is (the course's relative path by default).
+
+    Returns
+    -------
+    train_X : numpy.ndarray
+        ``data["X"].T``, shape ``(2, 211)`` for the course's file.
+    train_Y : numpy.ndarray
+        ``data["y"].T``, labels 0/1, shape ``(1, 211)``.
+    test_X : numpy.ndarray
+        ``data["Xval"].T``, shape ``(2, 200)``.
+    test_Y : numpy.ndarray
+        ``data["yval"].T``, shape ``(1, 200)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path`` (the message says what the file is and where the
+        course keeps it).
+    ValueError
+        If the file lacks one of the keys or its arrays are not 2-D with matching rows.
+    ImportError
+        If scipy is not installed.
+    """
+    import os
+
+    try:
+        import scipy.io
+    except ImportError as exc:
+        raise ImportError("load_2D_dataset needs scipy: pip install nncore[datasets]") from exc
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"load_2D_dataset: no file at {os.fspath(path)!r} (looked in "
+            f"{os.path.abspath(path)!r}). It reads the course's regularization data set, the "
+            "MATLAB file datasets/data.mat of the regularization assignment (course 2, week 1: "
+            "keys X, y, Xval, yval; 211 training and 200 test points), found in the "
+            "assignment's folder beside the notebook. nncore does not ship it: pass "
+            "path=... where you have it, or use nncore.datasets.make_synthetic_2d_dataset() "
+            "for a synthetic stand-in."
+        )
+    data = scipy.io.loadmat(path)
+    missing = [key for key in COURSE_DATA_KEYS if key not in data]
+    if missing:
+        raise ValueError(
+            f"{os.fspath(path)!r} lacks the key(s) {missing}: expected the course's "
+            "X, y, Xval, yval"
+        )
+    for features, labels in (("X", "y"), ("Xval", "yval")):
+        a, b = data[features], data[labels]
+        if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0]:
+            raise ValueError(
+                f"{os.fspath(path)!r}: {features} has shape {a.shape} and {labels} {b.shape}; "
+                "expected 2-D arrays with one row per example"
+            )
+    return data["X"].T, data["y"].T, data["Xval"].T, data["yval"].T

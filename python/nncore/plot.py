@@ -8,8 +8,8 @@ Examples
 >>> import matplotlib
 >>> matplotlib.use("Agg")
 >>> import nncore, nncore.plot
->>> from nncore.datasets import load_2d_dataset
->>> X, Y = load_2d_dataset()[:2]
+>>> from nncore.datasets import make_synthetic_2d_dataset
+>>> X, Y = make_synthetic_2d_dataset()[:2]
 >>> net = nncore.Network([2, 5, 1], seed=3).fit(X, Y, num_epochs=20)
 >>> ax = nncore.plot.cost_curves({"adam": net.costs})
 >>> ax = nncore.plot.decision_boundary(net, X, Y)

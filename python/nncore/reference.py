@@ -30,7 +30,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._types import LayerCache
+from ._types import LayerCache, course_caches, is_layer_caches, split_course_caches
+from .datasets import load_2D_dataset
 
 __all__ = [
     "ACTIVATIONS",
@@ -38,6 +39,7 @@ __all__ = [
     "HIDDEN_ACTIVATIONS",
     "OPTIMIZERS",
     "LayerCache",
+    "accuracy",
     "backward_propagation",
     "backward_propagation_with_dropout",
     "backward_propagation_with_regularization",
@@ -58,6 +60,7 @@ __all__ = [
     "initialize_rmsprop",
     "initialize_velocity",
     "leaky_relu",
+    "load_2D_dataset",
     "model",
     "predict",
     "predict_dec",
@@ -78,6 +81,9 @@ HIDDEN_ACTIVATIONS = ("relu", "tanh", "logistic", "identity", "leaky_relu")
 INITIALIZATIONS = ("zeros", "random", "he", "xavier", "deep")
 OPTIMIZERS = ("gd", "momentum", "adam", "rmsprop", "nesterov")
 DECAYS = ("update_lr", "schedule_lr_decay")
+DROPOUT_RNGS = ("numpy", "course")
+# The gradient-checking assignment's network (its vector_to_dictionary(theta) knows no other).
+GRADIENT_CHECK_DIMS = [4, 5, 3, 1]
 #: Slope of ``leaky_relu`` for ``z <= 0``.
 LEAKY_RELU_SLOPE = 0.01
 
@@ -183,6 +189,9 @@ def _leaky_relu_derivative(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
     return dA * np.where(A > 0, 1.0, LEAKY_RELU_SLOPE)
 
 
+#: Hidden activations whose derivative reads only whether ``A > 0``.
+SIGN_ONLY_DERIVATIVES = ("relu", "leaky_relu", "identity")
+
 #: Activation functions by name: ``ACTIVATIONS[name](Z) -> A``. The hidden activations are the
 #: keys of :data:`DERIVATIVES`; ``"sigmoid"`` is the output layer's (the same function as
 #: ``"logistic"``).
@@ -263,16 +272,19 @@ def initialize_parameters_zeros(layers_dims: list[int]) -> dict[str, np.ndarray]
 
 
 def _initialize_scaled(layers_dims: list[int], seed: int | None, scale) -> dict:
-    """Shared body of the random initializers: ``W = randn(n_l, n_{l-1}) * scale(l)``.
+    """Shared body of the random initializers: ``W = scale(randn(n_l, n_{l-1}), l)``.
 
     Seeds numpy's global generator, then draws the weights layer by layer in order (biases
-    are zeros, so nothing is drawn for them).
+    are zeros, so nothing is drawn for them). ``scale`` applies the course's own expression
+    (``* 10``, ``* sqrt(2 / n)``, ``/ sqrt(n)``): multiplying by ``sqrt(1 / n)`` instead of
+    dividing by ``sqrt(n)`` differs in the last bit, which is enough to change a dropout run.
     """
     if seed is not None:
         np.random.seed(seed)
     parameters = {}
     for l in range(1, len(layers_dims)):
-        parameters[f"W{l}"] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * scale(l)
+        draw = np.random.randn(layers_dims[l], layers_dims[l - 1])
+        parameters[f"W{l}"] = scale(draw, l)
         parameters[f"b{l}"] = np.zeros((layers_dims[l], 1))
     return parameters
 
@@ -293,7 +305,7 @@ def initialize_parameters_random(layers_dims: list[int], seed: int = 3) -> dict[
     dict
         Parameters ``{"W1", "b1", ..., "WL", "bL"}``.
     """
-    return _initialize_scaled(layers_dims, seed, lambda l: 10)
+    return _initialize_scaled(layers_dims, seed, lambda W, l: W * 10)
 
 
 def initialize_parameters_he(layers_dims: list[int], seed: int = 3) -> dict[str, np.ndarray]:
@@ -312,7 +324,7 @@ def initialize_parameters_he(layers_dims: list[int], seed: int = 3) -> dict[str,
     dict
         Parameters ``{"W1", "b1", ..., "WL", "bL"}``.
     """
-    return _initialize_scaled(layers_dims, seed, lambda l: np.sqrt(2.0 / layers_dims[l - 1]))
+    return _initialize_scaled(layers_dims, seed, lambda W, l: W * np.sqrt(2.0 / layers_dims[l - 1]))
 
 
 def initialize_parameters_xavier(
@@ -320,9 +332,9 @@ def initialize_parameters_xavier(
 ) -> dict[str, np.ndarray]:
     """Xavier initialization, zero biases.
 
-    With ``variant="course"`` the weights are ``randn(n_l, n_{l-1}) * sqrt(1 / n_{l-1})``:
-    with seed 3 these are (up to rounding of the last bit) the regularization assignment's
-    ``randn / sqrt(n_{l-1})``. ``variant="glorot"`` uses ``sqrt(2 / (n_{l-1} + n_l))``.
+    With ``variant="course"`` the weights are ``randn(n_l, n_{l-1}) / sqrt(n_{l-1})``, the
+    regularization assignment's expression (with seed 3 its initializer, bit for bit).
+    ``variant="glorot"`` uses ``randn(n_l, n_{l-1}) * sqrt(2 / (n_{l-1} + n_l))``.
 
     Parameters
     ----------
@@ -345,10 +357,10 @@ def initialize_parameters_xavier(
         If ``variant`` is neither ``"course"`` nor ``"glorot"``.
     """
     if variant == "course":
-        return _initialize_scaled(layers_dims, seed, lambda l: np.sqrt(1.0 / layers_dims[l - 1]))
+        return _initialize_scaled(layers_dims, seed, lambda W, l: W / np.sqrt(layers_dims[l - 1]))
     if variant == "glorot":
         return _initialize_scaled(
-            layers_dims, seed, lambda l: np.sqrt(2.0 / (layers_dims[l - 1] + layers_dims[l]))
+            layers_dims, seed, lambda W, l: W * np.sqrt(2.0 / (layers_dims[l - 1] + layers_dims[l]))
         )
     raise ValueError(f"variant must be one of ('course', 'glorot'), got {variant!r}")
 
@@ -369,7 +381,7 @@ def initialize_parameters_deep(layers_dims: list[int], seed: int = 3) -> dict[st
     dict
         Parameters ``{"W1", "b1", ..., "WL", "bL"}``.
     """
-    return _initialize_scaled(layers_dims, seed, lambda l: 0.01)
+    return _initialize_scaled(layers_dims, seed, lambda W, l: W * 0.01)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,7 +391,7 @@ def initialize_parameters_deep(layers_dims: list[int], seed: int = 3) -> dict[st
 
 def forward_propagation(
     X: np.ndarray, parameters: dict, hidden_activation: str = "relu"
-) -> tuple[np.ndarray, list[LayerCache]]:
+) -> tuple[np.ndarray, tuple]:
     """Forward pass ``[LINEAR -> hidden] * (L-1) -> LINEAR -> SIGMOID``.
 
     Parameters
@@ -395,8 +407,9 @@ def forward_propagation(
     -------
     AL : numpy.ndarray
         Output probabilities, shape ``(1, m)``.
-    caches : list of LayerCache
-        One cache per layer, ``D`` is ``None`` everywhere.
+    caches : tuple
+        The course's flat cache ``(Z1, A1, W1, b1, ..., ZL, AL, WL, bL)`` (the three-layer
+        assignments' 12-tuple for L = 3).
 
     Raises
     ------
@@ -404,7 +417,8 @@ def forward_propagation(
         If ``hidden_activation`` is not one of ``HIDDEN_ACTIVATIONS``, or ``parameters``
         holds no ``W1``.
     """
-    return _forward(X, parameters, hidden_activation, keep_prob=1.0)
+    layers = _forward(X, parameters, hidden_activation, keep_prob=1.0)
+    return layers[-1].A, course_caches(layers, dropout=False)
 
 
 def forward_propagation_with_dropout(
@@ -413,12 +427,12 @@ def forward_propagation_with_dropout(
     keep_prob: float = 0.5,
     seed: int | None = 1,
     hidden_activation: str = "relu",
-) -> tuple[np.ndarray, list[LayerCache]]:
+) -> tuple[np.ndarray, tuple]:
     """Forward pass with inverted dropout on the hidden layers.
 
     For each hidden layer ``l = 1..L-1`` in order, the keep mask is drawn from numpy's global
-    generator as ``D = (np.random.rand(*A.shape) < keep_prob)`` and the next layer receives
-    ``(A * D) / keep_prob``. The input and the output layer are never dropped.
+    generator as ``D = (np.random.rand(*A.shape) < keep_prob).astype(int)`` and the next layer
+    receives ``(A * D) / keep_prob``. The input and the output layer are never dropped.
 
     Parameters
     ----------
@@ -438,8 +452,10 @@ def forward_propagation_with_dropout(
     -------
     AL : numpy.ndarray
         Output probabilities, shape ``(1, m)``.
-    caches : list of LayerCache
-        One cache per layer; hidden layers carry their mask ``D`` and ``A`` before dropout.
+    caches : tuple
+        The course's flat cache: ``(Zl, Dl, Al, Wl, bl)`` for each hidden layer (``Dl`` the
+        integer 0/1 mask, ``Al`` after dropout and rescaling), then ``(ZL, AL, WL, bL)``
+        (the three-layer assignment's 14-tuple for L = 3).
 
     Raises
     ------
@@ -451,7 +467,8 @@ def forward_propagation_with_dropout(
         raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
     if seed is not None:
         np.random.seed(seed)
-    return _forward(X, parameters, hidden_activation, keep_prob=keep_prob, dropout=True)
+    layers = _forward(X, parameters, hidden_activation, keep_prob=keep_prob, dropout=True)
+    return layers[-1].A, course_caches(layers, dropout=True)
 
 
 def _forward(
@@ -460,7 +477,7 @@ def _forward(
     hidden_activation: str,
     keep_prob: float,
     dropout: bool = False,
-) -> tuple[np.ndarray, list[LayerCache]]:
+) -> list[LayerCache]:
     _check_hidden_activation(hidden_activation)
     L = _num_layers(parameters)
     caches = []
@@ -473,14 +490,14 @@ def _forward(
         A = ACTIVATIONS[activation](Z)
         D = None
         if dropout and l < L:
-            D = (np.random.rand(*A.shape) < keep_prob).astype(A.dtype)
+            D = (np.random.rand(A.shape[0], A.shape[1]) < keep_prob).astype(int)
         caches.append(LayerCache(A_prev, W, b, Z, A, D, activation))
         # The next layer sees the dropped and rescaled activation (inverted dropout).
         A_prev = A if D is None else (A * D) / keep_prob
-    return caches[-1].A, caches
+    return caches
 
 
-def compute_cost(AL: np.ndarray, Y: np.ndarray) -> float:
+def compute_cost(AL: np.ndarray, Y: np.ndarray) -> np.float64:
     """Mean cross-entropy cost, summed with ``np.nansum`` like the course.
 
     ``logprobs = -log(AL) * Y - log(1 - AL) * (1 - Y)`` and ``cost = 1 / m * nansum(logprobs)``.
@@ -497,19 +514,19 @@ def compute_cost(AL: np.ndarray, Y: np.ndarray) -> float:
 
     Returns
     -------
-    float
-        The cost (may be ``inf``).
+    numpy.float64
+        The cost (may be ``inf``), a numpy scalar as in the course (``.shape == ()``).
     """
     m = Y.shape[1]
     with np.errstate(divide="ignore", invalid="ignore"):
         logprobs = np.multiply(-np.log(AL), Y) + np.multiply(-np.log(1 - AL), 1 - Y)
         cost = 1.0 / m * np.nansum(logprobs)
-    return float(cost)
+    return np.float64(cost)
 
 
 def compute_cost_with_regularization(
     AL: np.ndarray, Y: np.ndarray, parameters: dict, lambd: float
-) -> float:
+) -> np.float64:
     """Cross-entropy cost plus the L2 penalty ``(1/m) * (lambd/2) * sum_l ||Wl||_F^2``.
 
     Parameters
@@ -525,15 +542,15 @@ def compute_cost_with_regularization(
 
     Returns
     -------
-    float
-        The regularized cost.
+    numpy.float64
+        The regularized cost, a numpy scalar as in the course.
     """
     m = Y.shape[1]
     cross_entropy_cost = compute_cost(AL, Y)
     L = _num_layers(parameters)
     squares = sum(np.sum(np.square(parameters[f"W{l}"])) for l in range(1, L + 1))
     L2_regularization_cost = (1 / m) * (lambd / 2) * squares
-    return float(cross_entropy_cost + L2_regularization_cost)
+    return np.float64(cross_entropy_cost + L2_regularization_cost)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -541,52 +558,87 @@ def compute_cost_with_regularization(
 # ---------------------------------------------------------------------------------------------
 
 
+def _backward_layers(X, caches, hidden_activation: str, dropout: bool) -> list[tuple]:
+    """Per layer ``(A_prev, W, A, A_before, D)`` from a course tuple or a LayerCache list.
+
+    ``A`` is the cache's activation as the next layer received it (after dropout), ``A_before``
+    the activation before dropout, which the derivatives read. The course's dropout tuple keeps
+    only the dropped ``A``: the derivatives that read only its sign (relu, as the course's
+    ``A2 > 0``; leaky_relu; identity) take it as it is, since dropout's rescaling keeps the
+    sign of every kept unit and a dropped unit's ``dA`` is zero already; the others get
+    ``g(Z)`` again.
+    """
+    if is_layer_caches(caches):
+        L = len(caches)
+        hidden = caches[0].activation if L > 1 else hidden_activation
+        _check_hidden_activation(hidden)
+        out = []
+        for l, c in enumerate(caches):
+            A = caches[l + 1].A_prev if l < L - 1 else c.A
+            out.append((c.A_prev, c.W, A, c.A, c.D))
+        return out
+    _check_hidden_activation(hidden_activation)
+    out = []
+    A_prev = X
+    parts = split_course_caches(caches, dropout)
+    for Z, D, A, W, _ in parts:
+        if D is None or hidden_activation in SIGN_ONLY_DERIVATIVES:
+            A_before = A
+        else:
+            A_before = ACTIVATIONS[hidden_activation](Z)
+        out.append((A_prev, W, A, A_before, D))
+        A_prev = A
+    return out
+
+
 def _backward(
     X: np.ndarray,
     Y: np.ndarray,
-    caches: list[LayerCache],
+    caches,
     lambd: float = 0.0,
     keep_prob: float = 1.0,
+    hidden_activation: str = "relu",
+    dropout: bool = False,
 ) -> dict[str, np.ndarray]:
     """Gradients of the (regularized) cost for the caches of one forward pass.
 
     ``dZL = AL - Y``; for ``l = L..1``: ``dWl = (1/m) * dZl @ A_prev.T (+ (lambd/m) * Wl)``,
     ``dbl = (1/m) * sum over columns of dZl`` (the course's order: with the zeros
     initialization ``dZL`` is exactly +-0.5, so a balanced ``dbL`` is exactly 0 and the cost
-    stays at log 2); below layer 1 the gradient flows on as
-    ``dA = W.T @ dZ``, masked and rescaled by the layer's dropout mask if it has one, then
-    through the hidden activation's derivative ``DERIVATIVES[activation](A, dA)`` with ``A``
-    before dropout (relu: ``dA * (A > 0)``; tanh: ``dA * (1 - A**2)``). ``X`` is not needed
-    (``caches[0].A_prev`` is ``X``); it is kept for the course's signature.
+    stays at log 2); below layer 1 the gradient flows on as ``dA = W.T @ dZ``, masked and
+    rescaled by the layer's dropout mask if it has one (``dA * D / keep_prob``), then through
+    the hidden activation's derivative ``DERIVATIVES[activation](A, dA)`` with ``A`` before
+    dropout (relu: ``dA * (A > 0)``; tanh: ``dA * (1 - A**2)``). Returns the course's keys
+    from the top down, ``dZL, dWL, dbL, dA{L-1}, dZ{L-1}, ...`` (``dA0``, the gradient of
+    ``X``, is not formed).
     """
+    if is_layer_caches(caches):
+        hidden_activation = caches[0].activation if len(caches) > 1 else hidden_activation
+    layers = _backward_layers(X, caches, hidden_activation, dropout)
     m = Y.shape[1]
-    L = len(caches)
+    L = len(layers)
     grads = {}
-    dZ = caches[-1].A - Y
+    dZ = layers[-1][2] - Y
     for l in range(L, 0, -1):
-        cache = caches[l - 1]
-        dW = 1.0 / m * np.dot(dZ, cache.A_prev.T)
+        A_prev, W = layers[l - 1][0], layers[l - 1][1]
+        grads[f"dZ{l}"] = dZ
+        dW = 1.0 / m * np.dot(dZ, A_prev.T)
         if lambd != 0:
-            dW = dW + (lambd / m) * cache.W
+            dW = dW + (lambd / m) * W
         grads[f"dW{l}"] = dW
         grads[f"db{l}"] = 1.0 / m * np.sum(dZ, axis=1, keepdims=True)
         if l > 1:
-            below = caches[l - 2]
-            dA = np.dot(cache.W.T, dZ)
-            if below.D is not None:
-                dA = dA * below.D / keep_prob
-            if below.activation not in DERIVATIVES:
-                raise ValueError(
-                    f"hidden layer {l - 1} has activation {below.activation!r}, "
-                    f"expected one of {HIDDEN_ACTIVATIONS}"
-                )
-            dZ = DERIVATIVES[below.activation](below.A, dA)
-    # Return the keys in the course's order dW1, db1, dW2, ...
-    return {key: grads[key] for l in range(1, L + 1) for key in (f"dW{l}", f"db{l}")}
+            _, _, _, A_before, D_below = layers[l - 2]
+            dA = np.dot(W.T, dZ)
+            if D_below is not None:
+                dA = dA * D_below / keep_prob
+            grads[f"dA{l - 1}"] = dA
+            dZ = DERIVATIVES[hidden_activation](A_before, dA)
+    return grads
 
 
 def backward_propagation(
-    X: np.ndarray, Y: np.ndarray, caches: list[LayerCache]
+    X: np.ndarray, Y: np.ndarray, caches, hidden_activation: str = "relu"
 ) -> dict[str, np.ndarray]:
     """Gradients of the cross-entropy cost (no regularization, no dropout).
 
@@ -596,26 +648,30 @@ def backward_propagation(
         Input, shape ``(n_x, m)``.
     Y : numpy.ndarray
         Labels 0/1, shape ``(1, m)``.
-    caches : list of LayerCache
-        From :func:`forward_propagation`.
+    caches : tuple
+        From :func:`forward_propagation`: the course's ``(Z1, A1, W1, b1, ...)`` (a list of
+        :class:`LayerCache` is also accepted).
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
+        Activation of the hidden layers of the forward pass.
 
     Returns
     -------
     dict
-        ``{"dW1", "db1", ..., "dWL", "dbL"}`` with the shapes of the parameters.
+        ``{"dZL", "dWL", "dbL", "dA{L-1}", "dZ{L-1}", ..., "dZ1", "dW1", "db1"}``, the
+        course's keys.
 
     Raises
     ------
     ValueError
-        If the caches hold dropout masks.
+        If the caches do not have the course's layout or hold dropout masks.
     """
-    if any(cache.D is not None for cache in caches):
+    if is_layer_caches(caches) and any(c.D is not None for c in caches):
         raise ValueError("caches hold dropout masks; use backward_propagation_with_dropout")
-    return _backward(X, Y, caches)
+    return _backward(X, Y, caches, hidden_activation=hidden_activation)
 
 
 def backward_propagation_with_regularization(
-    X: np.ndarray, Y: np.ndarray, caches: list[LayerCache], lambd: float
+    X: np.ndarray, Y: np.ndarray, caches, lambd: float, hidden_activation: str = "relu"
 ) -> dict[str, np.ndarray]:
     """Gradients of the L2-regularized cost: ``dWl`` gains ``(lambd / m) * Wl``.
 
@@ -625,28 +681,30 @@ def backward_propagation_with_regularization(
         Input, shape ``(n_x, m)``.
     Y : numpy.ndarray
         Labels 0/1, shape ``(1, m)``.
-    caches : list of LayerCache
-        From :func:`forward_propagation`.
+    caches : tuple
+        From :func:`forward_propagation` (see :func:`backward_propagation`).
     lambd : float
         Regularization strength.
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
+        Activation of the hidden layers of the forward pass.
 
     Returns
     -------
     dict
-        ``{"dW1", "db1", ..., "dWL", "dbL"}``.
+        The course's keys, as :func:`backward_propagation`.
 
     Raises
     ------
     ValueError
-        If the caches hold dropout masks.
+        If the caches do not have the course's layout or hold dropout masks.
     """
-    if any(cache.D is not None for cache in caches):
+    if is_layer_caches(caches) and any(c.D is not None for c in caches):
         raise ValueError("caches hold dropout masks; use backward_propagation_with_dropout")
-    return _backward(X, Y, caches, lambd=lambd)
+    return _backward(X, Y, caches, lambd=lambd, hidden_activation=hidden_activation)
 
 
 def backward_propagation_with_dropout(
-    X: np.ndarray, Y: np.ndarray, caches: list[LayerCache], keep_prob: float
+    X: np.ndarray, Y: np.ndarray, caches, keep_prob: float, hidden_activation: str = "relu"
 ) -> dict[str, np.ndarray]:
     """Gradients through inverted dropout: ``dA = dA * D / keep_prob`` with the forward masks.
 
@@ -656,24 +714,30 @@ def backward_propagation_with_dropout(
         Input, shape ``(n_x, m)``.
     Y : numpy.ndarray
         Labels 0/1, shape ``(1, m)``.
-    caches : list of LayerCache
-        From :func:`forward_propagation_with_dropout` (the same ``keep_prob``).
+    caches : tuple
+        From :func:`forward_propagation_with_dropout` (the same ``keep_prob``): the course's
+        ``(Z1, D1, A1, W1, b1, ..., ZL, AL, WL, bL)``; the masks may be 0/1 integers or
+        booleans (a list of :class:`LayerCache` is also accepted).
     keep_prob : float
         Probability of keeping a hidden unit, in ``(0, 1]``.
+    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
+        Activation of the hidden layers of the forward pass.
 
     Returns
     -------
     dict
-        ``{"dW1", "db1", ..., "dWL", "dbL"}``.
+        The course's keys, as :func:`backward_propagation`.
 
     Raises
     ------
     ValueError
-        If ``keep_prob`` is not in ``(0, 1]``.
+        If ``keep_prob`` is not in ``(0, 1]`` or the caches do not have the course's layout.
     """
     if not 0 < keep_prob <= 1:
         raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
-    return _backward(X, Y, caches, keep_prob=keep_prob)
+    return _backward(
+        X, Y, caches, keep_prob=keep_prob, hidden_activation=hidden_activation, dropout=True
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -710,15 +774,19 @@ def dictionary_to_vector(parameters: dict) -> tuple[np.ndarray, list[str]]:
     return np.concatenate(vectors, axis=0), keys
 
 
-def vector_to_dictionary(theta: np.ndarray, layers_dims: list[int]) -> dict[str, np.ndarray]:
+def vector_to_dictionary(
+    theta: np.ndarray, layers_dims: list[int] | None = None
+) -> dict[str, np.ndarray]:
     """Unflatten a parameter vector (inverse of :func:`dictionary_to_vector`).
 
     Parameters
     ----------
     theta : numpy.ndarray
         Shape ``(n_parameters, 1)`` (any shape with that many elements is accepted).
-    layers_dims : list of int
-        ``[n_x, n_1, ..., n_L]``, giving the shapes.
+    layers_dims : list of int, optional
+        ``[n_x, n_1, ..., n_L]``, giving the shapes. The course's ``vector_to_dictionary(theta)``
+        takes none: its network is the gradient-checking assignment's ``[4, 5, 3, 1]``, the
+        default here.
 
     Returns
     -------
@@ -730,6 +798,8 @@ def vector_to_dictionary(theta: np.ndarray, layers_dims: list[int]) -> dict[str,
     ValueError
         If ``theta`` does not hold exactly one element per parameter of ``layers_dims``.
     """
+    if layers_dims is None:
+        layers_dims = GRADIENT_CHECK_DIMS
     theta = np.asarray(theta).reshape(-1)
     expected = sum(
         layers_dims[l] * layers_dims[l - 1] + layers_dims[l] for l in range(1, len(layers_dims))
@@ -780,9 +850,9 @@ def gradient_check_n(
     X: np.ndarray,
     Y: np.ndarray,
     epsilon: float = 1e-7,
+    print_msg: bool = False,
     hidden_activation: str = "relu",
     lambd: float = 0.0,
-    print_msg: bool = False,
 ) -> float:
     """Compare ``gradients`` with centred finite differences of the cost.
 
@@ -799,15 +869,15 @@ def gradient_check_n(
     X : numpy.ndarray
         Input, shape ``(n_x, m)``.
     Y : numpy.ndarray
-        Labels 0/1, shape ``(1, m)``.
+        Labels 0/1, shape ``(1, m)``, or ``(m,)`` as the course's test passes them.
     epsilon : float, optional
         Finite-difference step.
+    print_msg : bool, optional
+        Print the course's verdict (threshold ``2e-7``).
     hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
     lambd : float, optional
         L2 regularization strength of the cost.
-    print_msg : bool, optional
-        Print the course's verdict (threshold ``2e-7``).
 
     Returns
     -------
@@ -820,6 +890,8 @@ def gradient_check_n(
         If ``gradients`` does not hold one element per parameter.
     """
     layers_dims = _layers_dims_of(parameters)
+    if np.ndim(Y) == 1:
+        Y = np.reshape(Y, (1, -1))  # the course's test: Y of shape (m,)
     parameters_values, _ = dictionary_to_vector(parameters)
     grad = gradients_to_vector(gradients)
     num_parameters = parameters_values.shape[0]
@@ -1216,9 +1288,13 @@ def schedule_lr_decay(
 
 
 def predict(
-    X: np.ndarray, y: np.ndarray, parameters: dict, hidden_activation: str = "relu"
-) -> tuple[np.ndarray, float]:
-    """Predict labels (``AL > 0.5``, no dropout) and the accuracy against ``y``.
+    X: np.ndarray,
+    y: np.ndarray,
+    parameters: dict,
+    hidden_activation: str = "relu",
+    print_accuracy: bool = True,
+) -> np.ndarray:
+    """Predict labels (``AL > 0.5``, no dropout) and print the accuracy, as the course does.
 
     Parameters
     ----------
@@ -1230,17 +1306,38 @@ def predict(
         ``{"W1", "b1", ..., "WL", "bL"}``.
     hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
         Activation of the hidden layers.
+    print_accuracy : bool, optional
+        Print ``"Accuracy: " + str(mean(p == y))`` (the course always does).
 
     Returns
     -------
-    predictions : numpy.ndarray
-        Integer array of 0/1, shape ``(1, m)``.
-    accuracy : float
-        ``mean(predictions == y)``.
+    numpy.ndarray
+        Integer 0/1 predictions, shape ``(1, m)``.
     """
     AL, _ = forward_propagation(X, parameters, hidden_activation)
-    p = (AL > 0.5).astype(np.int64)
-    return p, float(np.mean(p == y))
+    p = (AL > 0.5).astype(int)
+    if print_accuracy:
+        print("Accuracy: " + str(np.mean(p == y)))
+    return p
+
+
+def accuracy(
+    X: np.ndarray, y: np.ndarray, parameters: dict, hidden_activation: str = "relu"
+) -> float:
+    """``mean(predict(X, y, parameters) == y)``, without printing (nncore's, not the course's).
+
+    Parameters
+    ----------
+    X, y, parameters, hidden_activation
+        As in :func:`predict`.
+
+    Returns
+    -------
+    float
+        The fraction of correct predictions.
+    """
+    p = predict(X, y, parameters, hidden_activation, print_accuracy=False)
+    return float(np.mean(p == y))
 
 
 def predict_dec(parameters: dict, X: np.ndarray, hidden_activation: str = "relu") -> np.ndarray:
@@ -1294,15 +1391,19 @@ def model(
     decay_rate: float = 1.0,
     hidden_activation: str = "relu",
     print_cost: bool = False,
+    dropout_rng: str = "numpy",
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """Train the network: the course's three ``model`` functions in one.
 
     Per epoch ``i``: unless ``mini_batch_size`` is ``None`` (full batch), ``seed`` (starting
     at 10) is incremented and the data reshuffled with ``random_mini_batches(X, Y,
     mini_batch_size, seed)``. For each minibatch: forward pass (with dropout if
-    ``keep_prob < 1``, seeded with the global step count so that every step draws fresh
-    masks), cost, backward pass, then the optimizer update (Adam's ``t`` is incremented
-    before each update). After the epoch, the learning rate is recomputed from the initial
+    ``keep_prob < 1``), cost, backward pass, then the optimizer update (Adam's ``t`` is
+    incremented before each update). The dropout masks are drawn by
+    :func:`forward_propagation_with_dropout` seeded with the global step count
+    (``dropout_rng="numpy"``: fresh masks at every step), or with 1 as the course does
+    (``dropout_rng="course"``: the same masks at every step, which reproduces the course's
+    dropout run). After the epoch, the learning rate is recomputed from the initial
     rate with ``decay(learning_rate0, i, decay_rate)`` if ``decay`` is set.
 
     Parameters
@@ -1339,6 +1440,9 @@ def model(
         Activation of the hidden layers.
     print_cost : bool, optional
         Print the cost every 1000 epochs.
+    dropout_rng : {"numpy", "course"}, optional
+        Which masks dropout uses (see above). ``nncore.model`` draws its own by default
+        (``"philox"``) and takes ``"course"`` too.
 
     Returns
     -------
@@ -1374,6 +1478,8 @@ def model(
         raise ValueError(f"decay must be None, one of {DECAYS} or a callable, got {decay!r}")
     if not 0 < keep_prob <= 1:
         raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
+    if dropout_rng not in DROPOUT_RNGS:
+        raise ValueError(f"dropout_rng must be one of {DROPOUT_RNGS}, got {dropout_rng!r}")
     if mini_batch_size is not None and mini_batch_size < 1:
         raise ValueError(f"mini_batch_size must be None or >= 1, got {mini_batch_size!r}")
 
@@ -1418,7 +1524,7 @@ def model(
                     minibatch_X,
                     parameters,
                     keep_prob,
-                    seed=step,
+                    seed=1 if dropout_rng == "course" else step,
                     hidden_activation=hidden_activation,
                 )
             else:
@@ -1428,7 +1534,10 @@ def model(
             else:
                 cost = compute_cost_with_regularization(AL, minibatch_Y, parameters, lambd)
             cost_total += cost * minibatch_X.shape[1]
-            grads = _backward(minibatch_X, minibatch_Y, caches, lambd, keep_prob)
+            grads = _backward(
+                minibatch_X, minibatch_Y, caches, lambd, keep_prob, hidden_activation,
+                dropout=keep_prob < 1,
+            )  # fmt: skip
             step += 1
             if optimizer == "gd":
                 parameters = update_parameters_with_gd(parameters, grads, learning_rate)

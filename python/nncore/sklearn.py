@@ -11,8 +11,9 @@ decide when to stop. Training takes one of three routes:
   without per-example weights: the whole epoch runs in C++;
 - a minibatch loop in Python over the core's forward and backward kernels, for what that loop
   does not do: ``sample_weight`` that is not constant, ``loss="poisson"``, sparse ``X``
-  (densified one minibatch at a time, never whole), ``shuffle=False`` and Nesterov momentum
-  when the core has no ``"nesterov"`` optimizer;
+  (densified one minibatch at a time, never whole), ``shuffle=False``, classical momentum with
+  a changing learning rate, ``momentum=1``, and Nesterov momentum when the core has no
+  ``"nesterov"`` optimizer;
 - ``solver="lbfgs"``: scipy's L-BFGS-B over the full-batch loss and gradient of the same
   kernels (sparse ``X`` densified in blocks of rows).
 
@@ -55,8 +56,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from . import _mirror
-from ._mirror import HIDDEN
-from ._training import OPTIMIZER_CODES, OUTPUTS, TrainingDiverged
+from ._mirror import HIDDEN, OPTIMIZER_CODES
+from ._training import OUTPUTS, TrainingDiverged
 from .network import INITIALIZATIONS, Network
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -64,8 +65,9 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 # scikit-learn's names of the output activations.
 OUT_ACTIVATIONS = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
 MAX_SEED = 2**31
-# Rows densified at once from a sparse X (lbfgs and predictions); minibatches are their own size.
-SPARSE_BLOCK = 1024
+# Values densified at once from a sparse X (blocks of rows, for lbfgs and predictions: 32 MiB
+# of float64); minibatches are their own size.
+SPARSE_BLOCK = 2**22
 DIVERGED = (
     "Solver produced non-finite parameter weights. The input data may contain large values "
     "and need to be preprocessed (or lower learning_rate_init)."
@@ -121,7 +123,9 @@ def _rows(X, dtype) -> np.ndarray:
 
 def _blocks(n: int, X):
     """Slices of rows to handle at once: all of a dense ``X``, blocks of a sparse one."""
-    return gen_batches(n, SPARSE_BLOCK) if scipy.sparse.issparse(X) else [slice(0, n)]
+    if not scipy.sparse.issparse(X):
+        return [slice(0, n)]
+    return gen_batches(n, max(1, SPARSE_BLOCK // X.shape[1]))
 
 
 def _example_losses(kind: str, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -315,8 +319,10 @@ class _BaseMLP(BaseEstimator):
         scikit-learn's momentum is ``u = momentum u - lr g; W += u``; the course's
         ``v = beta v + (1 - beta) g; W -= lr' v``. With ``beta = momentum`` and
         ``lr' = lr / (1 - momentum)`` the two take the same steps (``u = -lr' v``) while the
-        rate is constant. Nesterov's form (scikit-learn's ``W += momentum u - lr g``) is the
-        core's ``"nesterov"`` optimizer when it has one.
+        rate is constant; a changing rate (``"invscaling"``, ``"adaptive"``) would rescale the
+        course's past steps, so those runs take the Python loop. Nesterov's form
+        (scikit-learn's ``W += momentum u - lr g``) is the core's ``"nesterov"`` optimizer
+        when it has one.
         """
         m = float(self.momentum)
         if m == 0:
@@ -325,7 +331,7 @@ class _BaseMLP(BaseEstimator):
             if "nesterov" in OPTIMIZER_CODES:
                 return {"optimizer": "nesterov", "beta": m, "scale": 1.0}
             return None
-        if m >= 1:
+        if m >= 1 or self.learning_rate != "constant":
             return None
         return {"optimizer": "momentum", "beta": m, "scale": 1.0 / (1.0 - m)}
 
@@ -993,10 +999,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     ``test_gradient`` passes (``_loss_grad_lbfgs`` has scikit-learn's signature).
 
     Other differences from :class:`sklearn.neural_network.MLPClassifier`: Adam's epsilon
-    (above); ``warm_start`` keeps the optimizer's moments; with a learning rate that changes
-    (``"invscaling"``, ``"adaptive"``) classical momentum in the core's loop is the course's
-    form, which rescales past steps to the current rate (scikit-learn's keeps them);
-    ``verbose`` prints like scikit-learn.
+    (above); ``warm_start`` keeps the optimizer's moments; ``verbose`` prints like
+    scikit-learn. See ``docs/sklearn.md``.
 
     Examples
     --------

@@ -1,9 +1,7 @@
 """A small training under valgrind memcheck (run by .ci/sanitize, not collected by pytest):
 every core entry point once per SIMD target the CPU (as valgrind reports it) supports, float64
 and float32: the mirror's forward/backward/update, model(), Network fit with minibatches,
-dropout and L2, predict, save and load; a full batch in two blocks on two threads (the paired
-step, or, as valgrind runs one thread at a time, the training thread alone once it leaves the
-helper out).
+dropout and L2, predict, save and load; a full batch in two blocks with two threads.
 """
 
 from __future__ import annotations
