@@ -499,3 +499,115 @@ def test_a_float32_network_trains_like_float64_for_any_accepted_beta(beta1, beta
     w64, w32 = (n.parameters["W1"] for n in nets)
     assert np.abs(w64 - start).max() > 0.01  # three steps of about the learning rate
     np.testing.assert_allclose(w32, w64, rtol=1e-3, atol=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. An interruption leaves a state from which continuing is the uninterrupted run, bitwise
+# ---------------------------------------------------------------------------------------------
+
+
+class _Interrupt:
+    """Raise ``error`` from the core's periodic hook at its ``at``-th call, with the hook called
+    after every step (as a signal handler's exception or Ctrl-C would come, mid-epoch)."""
+
+    def __init__(self, monkeypatch, at: int, error=KeyboardInterrupt):
+        self.calls = 0
+        monkeypatch.setattr(_training, "HOOK_SECONDS", 1e-12)
+        original = _training._Progress.update
+
+        def update(bar, epochs_done, cost):
+            self.calls += 1
+            if self.calls == at:
+                raise error("interrupted")
+            original(bar, epochs_done, cost)
+
+        monkeypatch.setattr(_training._Progress, "update", update)
+        monkeypatch.setattr(sys, "stderr", None)  # (the progress display stays silent)
+
+
+TRAININGS = {
+    "minibatches": dict(mini_batch_size=8, keep_prob=0.8, optimizer="adam"),
+    "full batch": dict(mini_batch_size=None, optimizer="adam"),
+    "momentum, decay": dict(mini_batch_size=16, optimizer="momentum", decay="update_lr"),
+}
+
+
+@pytest.mark.parametrize("on_nonfinite", ["raise", "ignore"])
+@pytest.mark.parametrize("training", list(TRAININGS))
+@pytest.mark.parametrize("at", [1, 2, 3, 7, 12])
+def test_continuing_after_an_interruption_is_the_uninterrupted_run(
+    monkeypatch, training, at, on_nonfinite
+):
+    kwargs = dict(TRAININGS[training], learning_rate=0.01, on_nonfinite=on_nonfinite)
+    whole = _net().fit(X, Y, num_epochs=20, **kwargs)
+    with monkeypatch.context() as patch:
+        _Interrupt(patch, at)
+        net = _net()
+        with pytest.warns(nncore.TrainingInterrupted):
+            net.fit(X, Y, num_epochs=20, progress=True, **kwargs)
+    assert net.epochs < 20
+    assert len(net.costs) == net.epochs
+    if kwargs["optimizer"] == "adam":
+        assert net._t == net._step  # every step taken belongs to a counted epoch
+    net.fit(X, Y, num_epochs=20 - net.epochs, **kwargs)
+    assert _raw(net) == _raw(whole)
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, TimeoutError])
+def test_an_exception_from_a_signal_handler_leaves_a_consistent_state(monkeypatch, error):
+    kwargs = dict(TRAININGS["minibatches"], learning_rate=0.01)
+    whole = _net().fit(X, Y, num_epochs=5, **kwargs)
+    with monkeypatch.context() as patch:
+        _Interrupt(patch, 4, error)
+        net = _net()
+        if error is KeyboardInterrupt:
+            with pytest.warns(nncore.TrainingInterrupted):
+                net.fit(X, Y, num_epochs=5, progress=True, **kwargs)
+        else:
+            with pytest.raises(TimeoutError):
+                net.fit(X, Y, num_epochs=5, progress=True, **kwargs)
+    net.fit(X, Y, num_epochs=5 - net.epochs, **kwargs)
+    assert _raw(net) == _raw(whole)
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="POSIX timers")
+@pytest.mark.parametrize("error", ["KeyboardInterrupt", "TimeoutError"])
+def test_a_real_signal_mid_training_then_continuing_is_the_uninterrupted_run(error):
+    """A timer's signal handler raises while the core trains (wherever it lands in an epoch);
+    the child continues to the same total and compares with an uninterrupted run."""
+    proc = _child(
+        f"""
+        import signal, warnings
+        import numpy as np, nncore
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((2, 3000))
+        Y = (X[:1] * X[1:] > 0).astype(float)
+        kw = dict(mini_batch_size=32, keep_prob=0.9, learning_rate=0.003, on_nonfinite="warn")
+        def handler(signum, frame):
+            raise {error}("timer")
+        signal.signal(signal.SIGALRM, handler)
+        net = nncore.Network([2, 32, 16, 1], seed=1)
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                net.fit(X, Y, num_epochs=100000, **kw)
+        except TimeoutError:
+            pass
+        total = net.epochs + 3
+        state = net.optimizer_state
+        print("STOPPED", net.epochs, state["t"], net._step, len(net.costs))
+        net.fit(X, Y, num_epochs=3, **kw)
+        whole = nncore.Network([2, 32, 16, 1], seed=1).fit(X, Y, num_epochs=total, **kw)
+        same = all(np.array_equal(a, b) for a, b in zip(
+            (net._theta, net._v, net._s, net.costs), (whole._theta, whole._v, whole._s,
+                                                      whole.costs)))
+        print("SAME", same, net._t == whole._t, net._step == whole._step)
+        """,
+        timeout=300,
+    )  # fmt: skip
+    assert "SAME True True True" in proc.stdout, proc.stdout + proc.stderr
+    stopped = proc.stdout.split("STOPPED ")[1].split("\n")[0]
+    epochs, t, step, costs = (int(word) for word in stopped.split())
+    assert t == step == epochs * 94  # 3000 examples in 94 minibatches: whole epochs only
+    assert costs == epochs

@@ -1574,6 +1574,13 @@ TrainResult train(const TrainArgs<T>& a) {
   if (stop_nonfinite) {
     for (Snapshot<T>& sv : saved) sv.save(np, a.theta, a.v, a.s, t, step);
   }
+  // Interruption (Ctrl-C, an exception from a signal handler or a progress hook): the loop
+  // stops only with the state of an epoch boundary, so that continuing gives exactly the
+  // uninterrupted run. Between epochs it stops where it is; in the middle of an epoch (several
+  // steps per epoch) it puts back the state the epoch started from: saved[newest] when the
+  // divergence check keeps one, else a copy taken at the start of each epoch.
+  const bool mid_epoch_hooks = a.hook != nullptr && mbs < a.m;
+  Snapshot<T> epoch_start;
 
   // One optimizer step (Adam's counter t first).
   const auto optimizer_step = [optimizer = a.optimizer, n_params, beta, beta1, beta2, eps,
@@ -1596,6 +1603,7 @@ TrainResult train(const TrainArgs<T>& a) {
                           perm.data());
       }
       const T lr = static_cast<T>(a.learning_rates[epoch]);
+      if (mid_epoch_hooks && !stop_nonfinite) epoch_start.save(np, a.theta, a.v, a.s, t, step);
       double cost_total = 0.0, cost_step = 0.0;
       double first_cost = 0.0;  // the cost at the state the epoch started from (first step)
       for (long start = 0; start < a.m; start += mbs) {
@@ -1634,9 +1642,11 @@ TrainResult train(const TrainArgs<T>& a) {
         cost_total += cost_step * static_cast<double>(mb);
         ++step;
         optimizer_step(lr, t, a.theta, grad.data(), a.v, a.s);
-        if (a.hook != nullptr && Clock::now() - last_hook >= hook_period) {
+        if (mid_epoch_hooks && start + mbs < a.m && Clock::now() - last_hook >= hook_period) {
           last_hook = Clock::now();
           if (a.hook(a.hook_ctx, result.epochs_done, last_cost, 0) != 0) {
+            const Snapshot<T>& begun = stop_nonfinite ? saved[newest] : epoch_start;
+            begun.restore(np, a.theta, a.v, a.s, &t, &step);
             result.status = kStopped;
             break;
           }
@@ -1664,9 +1674,11 @@ TrainResult train(const TrainArgs<T>& a) {
         }
       }
       result.epochs_done = epoch + 1;
-      if (a.hook != nullptr && a.callback_every > 0 && result.epochs_done % a.callback_every == 0) {
+      const bool callback_due =
+          a.hook != nullptr && a.callback_every > 0 && result.epochs_done % a.callback_every == 0;
+      if (callback_due || (a.hook != nullptr && Clock::now() - last_hook >= hook_period)) {
         last_hook = Clock::now();
-        if (a.hook(a.hook_ctx, result.epochs_done, last_cost, 1) != 0) {
+        if (a.hook(a.hook_ctx, result.epochs_done, last_cost, callback_due ? 1 : 0) != 0) {
           result.status = kStopped;
           break;
         }

@@ -59,7 +59,10 @@ class TrainingDiverged(FloatingPointError):
         Epochs whose state is kept: ``epoch``, or ``epoch - 1`` when the cost was already
         non-finite at the parameters the epoch started from (in full batch, the cost of an
         epoch is that of the parameters before its step). The state kept is the state after
-        ``epochs_kept`` epochs, bit for bit.
+        ``epochs_kept`` epochs, bit for bit. The look-back reaches no further than the start
+        of the ``fit`` call, or of the core's call within it (every :data:`CHUNK_EPOCHS`
+        epochs): diverging in the first epoch after such a start keeps that start
+        (``epochs_kept == epoch``), even when its own cost is non-finite.
     parameters : dict
         The parameters kept (copies).
     costs : list of float
@@ -256,7 +259,8 @@ def run(
     :func:`totals` gives the progress made whatever exception leaves this function.
 
     Ctrl-C stops the loop at the next check (every ``HOOK_SECONDS``), warns with
-    :class:`TrainingInterrupted` and returns normally with the progress made.
+    :class:`TrainingInterrupted` and returns normally with the progress made, at an epoch
+    boundary (the core puts back the start of an epoch it was in the middle of).
 
     ``diverged`` is ``None``, or ``(epoch, cost, epochs_kept)`` for the first epoch (counted
     from ``first_epoch``) that ended with a non-finite cost or state: with
@@ -498,7 +502,7 @@ def model(
     -----
     TrainingInterrupted
         When Ctrl-C stops training (within a fraction of a second); the parameters and costs
-        reached so far are returned.
+        of the last whole epoch are returned.
     RuntimeWarning
         With ``on_nonfinite="warn"``, naming the first epoch that ended non-finite.
     """

@@ -531,8 +531,11 @@ class Network:
         beta1, beta2, epsilon : float, optional
             Adam hyperparameters.
         callback : callable, optional
-            ``callback(epoch, cost)`` after every ``callback_every`` epochs; returning
-            ``False`` stops training.
+            ``callback(epoch, cost)`` after every ``callback_every`` epochs. It returns
+            ``None`` (no return statement) to go on, or a bool or integer, Python or numpy,
+            which stops training when false (``False``, ``np.False_``, ``0``: so
+            ``return cost > tol`` works on numpy floats); any other answer raises
+            ``TypeError``.
         callback_every : int, optional
         progress : bool, optional
             Show a progress bar (tqdm when it is installed).
@@ -551,7 +554,11 @@ class Network:
             ``self``. Calling ``fit`` again continues where it stopped, optimizer state
             included (Adam's ``t`` and moments); switching optimizer starts its state afresh.
             Ctrl-C stops training, warns (:class:`nncore.TrainingInterrupted`) and returns
-            normally with everything learned so far.
+            normally with everything learned up to the last whole epoch: a stop in the middle
+            of an epoch puts back the state that epoch started from (parameters, optimizer
+            state, ``t`` and ``step``), so that continuing gives bit for bit the uninterrupted
+            run. An exception from a signal handler, the callback or ``decay`` leaves the
+            same consistent state behind it.
 
         Notes
         -----
