@@ -1,4 +1,4 @@
-"""Type stubs of nncore._core, the compiled bridge (cpp/bindings/module.cpp). Private.
+"""Type stubs of nncore._core, the compiled bridge (cpp/bindings/). Private.
 
 The kernels live in two submodules with the same functions, ``f64`` (float64 arrays) and
 ``f32`` (float32 arrays). A single stub file cannot declare submodules, so their contents are
