@@ -96,6 +96,21 @@ def test_predict_returns_the_labels_and_prints_the_accuracy(mod, capsys):
     np.testing.assert_array_equal(mod.predict_dec(p, X), AL > 0.5)
 
 
+@pytest.mark.parametrize("mod", MODULES)
+def test_the_helper_modules_names(mod):
+    # init_utils' compute_loss(a3, Y) and update_parameters(parameters, grads, learning_rate),
+    # which the initialization and regularization notebooks' model functions call.
+    a3 = np.array([[0.0, 0.9, 0.2]])  # a saturated output: the nansum drops 0 * log(0)
+    Y = np.array([[0, 1, 0]])
+    loss = mod.compute_loss(a3, Y)
+    assert type(loss) is np.float64
+    assert loss == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 3, rel=RTOL)
+    p, g = _per_key_case()
+    new = mod.update_parameters(p, g, 0.5)
+    for k in p:
+        np.testing.assert_allclose(new[k], p[k] - 0.5 * g["d" + k], rtol=RTOL)
+
+
 # ---------------------------------------------------------------------------------------------
 # Regularization assignment
 # ---------------------------------------------------------------------------------------------
@@ -450,3 +465,36 @@ def test_model_refuses_an_unknown_dropout_rng():
         nncore.model(X, Y, [2, 1], keep_prob=0.5, dropout_rng="numpy")
     with pytest.raises(ValueError, match="dropout_rng"):
         ref.model(X, Y, [2, 1], keep_prob=0.5, dropout_rng="philox")
+
+
+# ---------------------------------------------------------------------------------------------
+# The published figures, on the course's own file (not shipped: NNCORE_COURSE_DATA names it)
+# ---------------------------------------------------------------------------------------------
+
+# The regularization assignment's published train / test accuracies after 30000 iterations and
+# its printed cost at iteration 0 (COURSE.md).
+PUBLISHED = [
+    ({}, 0.9478672985781991, 0.915, 0.6557412523481002),
+    ({"lambd": 0.7}, 0.9383886255924171, 0.93, 0.6974484493131264),
+    ({"keep_prob": 0.86, "dropout_rng": "course"}, 0.9289099526066351, 0.95, 0.6543912405149825),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mod", MODULES)
+@pytest.mark.parametrize(("kwargs", "train", "test", "cost0"), PUBLISHED)
+def test_the_regularization_runs_give_the_published_figures(mod, kwargs, train, test, cost0):
+    import os
+
+    path = os.environ.get("NNCORE_COURSE_DATA")
+    if not path:
+        pytest.skip("set NNCORE_COURSE_DATA to the course's datasets/data.mat to run this")
+    data = [np.ascontiguousarray(a, dtype=np.float64) for a in mod.load_2D_dataset(path)]
+    train_X, train_Y, test_X, test_Y = data
+    parameters, costs = mod.model(
+        train_X, train_Y, [2, 20, 3, 1], learning_rate=0.3, mini_batch_size=None,
+        num_epochs=30000, initialization="xavier", **kwargs,
+    )  # fmt: skip
+    assert costs[0] == pytest.approx(cost0, rel=1e-12)
+    assert mod.accuracy(train_X, train_Y, parameters) == train
+    assert mod.accuracy(test_X, test_Y, parameters) == test

@@ -611,3 +611,30 @@ def test_a_real_signal_mid_training_then_continuing_is_the_uninterrupted_run(err
     epochs, t, step, costs = (int(word) for word in stopped.split())
     assert t == step == epochs * 94  # 3000 examples in 94 minibatches: whole epochs only
     assert costs == epochs
+
+
+@pytest.mark.parametrize("batch", [None, 8])
+@pytest.mark.parametrize("chunk", [1, 2, 4, 1 << 16])
+def test_divergence_right_after_a_call_boundary_keeps_the_last_finite_state(
+    monkeypatch, chunk, batch
+):
+    """Epoch 3's huge rate leaves finite parameters whose cost overflows: the last finite
+    state is the end of epoch 2, wherever the core's calls begin (one starts at epoch 4 with
+    calls of 1, 2 or 4 epochs)."""
+
+    def decay(lr0, epoch, rate):
+        return 1e200 if epoch == 2 else lr0
+
+    def diverge():
+        net = _net()
+        with pytest.raises(nncore.TrainingDiverged) as info:
+            net.fit(X, Y, optimizer="gd", learning_rate=0.01, decay=decay, num_epochs=8,
+                    mini_batch_size=batch)  # fmt: skip
+        return net, info.value
+
+    whole, error = diverge()
+    assert (error.epoch, error.epochs_kept) == ((4, 3) if batch is None else (3, 3))
+    monkeypatch.setattr(_training, "CHUNK_EPOCHS", chunk)
+    net, got = diverge()
+    assert (got.epoch, got.epochs_kept) == (error.epoch, error.epochs_kept)
+    assert _raw(net) == _raw(whole)

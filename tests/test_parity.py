@@ -95,18 +95,19 @@ def test_forward_cost_backward(isa, dims, m, hidden, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("hidden", ["relu", "tanh"])
 @pytest.mark.parametrize(("dims", "m"), SHAPES[1:])
-def test_dropout_with_the_reference_masks(isa, dims, m, dtype):
+def test_dropout_with_the_reference_masks(isa, dims, m, hidden, dtype):
     X, Y, p, X64, p64 = _problem(dims, m, 7 + m, dtype)
-    rAL, rcaches = ref.forward_propagation_with_dropout(X64, p64, keep_prob=0.7, seed=3)
+    rAL, rcaches = ref.forward_propagation_with_dropout(X64, p64, 0.7, 3, hidden)
     masks = list(rcaches[1 : 5 * (len(dims) - 2) : 5])  # D1, D2, ... of the course's tuple
-    AL, caches = nncore.forward_propagation_with_dropout(X, p, keep_prob=0.7, masks=masks)
+    AL, caches = nncore.forward_propagation_with_dropout(X, p, 0.7, None, hidden, masks=masks)
     _close(AL, rAL, dtype, "AL")
     assert len(caches) == len(rcaches) == 5 * (len(dims) - 1) - 1
     for i, (c, rc) in enumerate(zip(caches, rcaches)):
         _close(c, rc.astype(np.float64), dtype, f"caches[{i}]")
-    grads = nncore.backward_propagation_with_dropout(X, Y, caches, 0.7)
-    rgrads = ref.backward_propagation_with_dropout(X64, Y.astype(np.float64), rcaches, 0.7)
+    grads = nncore.backward_propagation_with_dropout(X, Y, caches, 0.7, hidden)
+    rgrads = ref.backward_propagation_with_dropout(X64, Y.astype(np.float64), rcaches, 0.7, hidden)
     assert list(grads) == list(rgrads)
     for key in rgrads:
         _close(grads[key], rgrads[key], dtype, key)

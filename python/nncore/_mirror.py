@@ -645,6 +645,22 @@ def compute_cost(AL, Y) -> np.float64:
     return np.float64(core_for(dt).cost(0, AL, Y))
 
 
+def compute_loss(a3, Y) -> np.float64:
+    """The initialization assignment's name for :func:`compute_cost`, on the core.
+
+    Parameters
+    ----------
+    a3, Y : numpy.ndarray
+        As ``AL``, ``Y`` of :func:`compute_cost`.
+
+    Returns
+    -------
+    numpy.float64
+        ``compute_cost(a3, Y)``.
+    """
+    return compute_cost(a3, Y)
+
+
 def _sum_squared_weights(parameters, dt, n_out) -> float:
     W, _ = chk.parameters_list(parameters, dt)
     if W[-1].shape[0] != n_out:
@@ -1010,6 +1026,23 @@ def update_parameters_with_gd(parameters: dict, grads: dict, learning_rate: floa
     keys, P, G, _ = _optimizer_lists(parameters, grads, [], dt)
     core_for(dt).update(0, P, G, [], [], lr, 0.0, 0.0, 0.0, 0.0, 0)
     return {p: arr for (p, _), arr in zip(keys, P)}
+
+
+def update_parameters(parameters: dict, grads: dict, learning_rate: float):
+    """One gradient-descent step on the core under the name the initialization and
+    regularization assignments' helper modules give it: :func:`update_parameters_with_gd`.
+
+    Parameters
+    ----------
+    parameters, grads, learning_rate
+        Checked and used exactly as by :func:`update_parameters_with_gd`.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        New arrays; the inputs are not modified.
+    """
+    return update_parameters_with_gd(parameters, grads, learning_rate)
 
 
 def update_parameters_with_momentum(

@@ -60,9 +60,8 @@ class TrainingDiverged(FloatingPointError):
         non-finite at the parameters the epoch started from (in full batch, the cost of an
         epoch is that of the parameters before its step). The state kept is the state after
         ``epochs_kept`` epochs, bit for bit. The look-back reaches no further than the start
-        of the ``fit`` call, or of the core's call within it (every :data:`CHUNK_EPOCHS`
-        epochs): diverging in the first epoch after such a start keeps that start
-        (``epochs_kept == epoch``), even when its own cost is non-finite.
+        of the ``fit`` call: diverging in its first epoch keeps the state it started from
+        (``epochs_kept == epoch``), even when that state's own cost is non-finite.
     parameters : dict
         The parameters kept (copies).
     costs : list of float
@@ -266,7 +265,9 @@ def run(
     from ``first_epoch``) that ended with a non-finite cost or state: with
     ``on_nonfinite="raise"`` the core stopped there and theta, v, s and the returned costs are
     those after ``epochs_kept`` epochs, the last finite state (see :class:`TrainingDiverged`;
-    the core looks back at most to the start of its call); with ``"warn"`` training went on
+    the core looks back no further than the start of its call, so a divergence in the first
+    epoch of a call runs the previous call again with that epoch added); with ``"warn"``
+    training went on
     (and this function warned); with ``"ignore"`` nothing is checked and it is always
     ``None``. The caller raises :func:`diverged_error`, so that it can first store what was
     kept.
@@ -293,22 +294,45 @@ def run(
         beta2=beta2, epsilon=epsilon, dropout_seed=dropout_seed, callback_every=0,
         hook_seconds=HOOK_SECONDS, on_nonfinite=ON_NONFINITE[on_nonfinite],
     )  # fmt: skip
+    # The core looks back for the last finite state no further than the start of its call;
+    # one epoch before that lies in the previous call, whose start is kept to run it again.
+    look_back = on_nonfinite == "raise"
+    previous: tuple | None = None
+
+    def call(n: int, core_every: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """Epochs ``offset .. offset + n - 1`` in one call into the core, recorded in chunks;
+        returns the core's answer (first non-finite epoch or -1), the costs and the state."""
+        st = (chunks[-1][1] if chunks else state).copy()
+        st[2:] = 0
+        costs = np.full(n, np.nan)
+        chunks.append((costs, st))
+        config.num_epochs, config.callback_every = n, core_every
+        config.shuffle_seed = shuffle_seed + offset
+        bad = core_for(theta.dtype).train(
+            X=X, Y=Y, dims=list(dims), hidden=HIDDEN[hidden], output=OUTPUTS[output],
+            theta=theta, v=v, s=s, learning_rates=rates(first_epoch + offset, n), costs=costs,
+            state=st, config=config, callback=hook,
+        )  # fmt: skip
+        return bad, costs, st
+
     try:
         while offset < num_epochs:
-            n, config.callback_every = _chunk(offset, num_epochs - offset, every)
-            config.num_epochs = n
-            config.shuffle_seed = shuffle_seed + offset
-            chunk_rates = rates(first_epoch + offset, n)
-            st = (chunks[-1][1] if chunks else state).copy()
-            st[2:] = 0
-            costs = np.full(n, np.nan)
-            chunks.append((costs, st))
-            bad = core_for(theta.dtype).train(
-                X=X, Y=Y, dims=list(dims), hidden=HIDDEN[hidden], output=OUTPUTS[output],
-                theta=theta, v=v, s=s, learning_rates=chunk_rates, costs=costs, state=st,
-                config=config, callback=hook,
-            )  # fmt: skip
+            n, chunk_every = _chunk(offset, num_epochs - offset, every)
+            if look_back:
+                kept = (offset, theta.copy(), v.copy(), s.copy(), len(chunks))
+            bad, costs, st = call(n, chunk_every)
             done = int(st[2])
+            if bad == 0 and done == 0 and look_back and previous is not None:
+                # Diverged in the first epoch of this call: run the previous call again with
+                # this epoch added (bitwise the same epochs; its callbacks are not repeated),
+                # so that the look-back is that of one uninterrupted call.
+                offset, theta0, v0, s0, first_chunk = previous
+                theta[:], v[:], s[:] = theta0, v0, s0
+                del chunks[first_chunk:]
+                n = kept[0] - offset + 1
+                bad, costs, st = call(n, 0)
+                done = int(st[2])
+            previous = kept if look_back else None
             if bad >= 0 and diverged is None:
                 at = first_epoch + offset
                 diverged = (at + bad, float(costs[bad]), at + done)

@@ -45,6 +45,7 @@ __all__ = [
     "backward_propagation_with_regularization",
     "compute_cost",
     "compute_cost_with_regularization",
+    "compute_loss",
     "dictionary_to_vector",
     "forward_propagation",
     "forward_propagation_with_dropout",
@@ -69,6 +70,7 @@ __all__ = [
     "schedule_lr_decay",
     "sigmoid",
     "update_lr",
+    "update_parameters",
     "update_parameters_with_adam",
     "update_parameters_with_gd",
     "update_parameters_with_momentum",
@@ -553,6 +555,23 @@ def compute_cost_with_regularization(
     return np.float64(cross_entropy_cost + L2_regularization_cost)
 
 
+def compute_loss(a3: np.ndarray, Y: np.ndarray) -> np.float64:
+    """The initialization assignment's name for :func:`compute_cost` (its helper module's).
+
+    Parameters
+    ----------
+    a3, Y : numpy.ndarray
+        The output probabilities and the 0/1 labels, as ``AL`` and ``Y`` of
+        :func:`compute_cost`.
+
+    Returns
+    -------
+    numpy.float64
+        ``compute_cost(a3, Y)``: the mean cross-entropy, summed with ``np.nansum``.
+    """
+    return compute_cost(a3, Y)
+
+
 # ---------------------------------------------------------------------------------------------
 # Backward propagation
 # ---------------------------------------------------------------------------------------------
@@ -958,6 +977,23 @@ def update_parameters_with_gd(
         new[f"W{l}"] = parameters[f"W{l}"] - learning_rate * grads[f"dW{l}"]
         new[f"b{l}"] = parameters[f"b{l}"] - learning_rate * grads[f"db{l}"]
     return new
+
+
+def update_parameters(parameters: dict, grads: dict, learning_rate: float) -> dict:
+    """The initialization and regularization assignments' name for
+    :func:`update_parameters_with_gd` (their helper modules').
+
+    Parameters
+    ----------
+    parameters, grads, learning_rate
+        As in :func:`update_parameters_with_gd`.
+
+    Returns
+    -------
+    dict
+        The new parameters.
+    """
+    return update_parameters_with_gd(parameters, grads, learning_rate)
 
 
 def initialize_velocity(parameters: dict) -> dict[str, np.ndarray]:
