@@ -32,6 +32,7 @@ import numpy as np
 
 from . import _core
 from . import _validate as chk
+from ._flat import n_parameters, unflatten
 from ._types import (
     LayerCache,
     caches_activation,
@@ -43,8 +44,12 @@ from .datasets import load_2D_dataset
 
 __all__ = ["load_2D_dataset"]  # re-exported; the functions below are listed in nncore.__all__
 
-HIDDEN = {"relu": 0, "tanh": 1}
-OPTIMIZER_CODES = {"gd": 0, "momentum": 1, "adam": 2}
+# Names and codes from the compiled module's tables (cpp/include/nncore/types.hpp): a name the
+# core gains is accepted here with no edit.
+HIDDEN: dict[str, int] = dict(_core.hidden_activations)
+OPTIMIZER_CODES: dict[str, int] = dict(_core.optimizers)
+# The optimizer state each optimizer keeps: a subset of ("v", "s"), e.g. adam: ("v", "s").
+OPTIMIZER_STATE: dict[str, tuple[str, ...]] = dict(_core.optimizer_state)
 
 # The gradient-checking assignment's network (its vector_to_dictionary(theta) knows no other).
 GRADIENT_CHECK_DIMS = [4, 5, 3, 1]
@@ -142,21 +147,12 @@ def vector_to_dictionary(theta, layers_dims=None) -> dict[str, np.ndarray]:
     """
     dims = chk.layers_dims(GRADIENT_CHECK_DIMS if layers_dims is None else layers_dims)
     chk.compute_dtype(theta, "theta")
-    flat = theta.reshape(-1)
-    sizes = [(dims[l], dims[l - 1]) for l in range(1, len(dims))]
-    expected = sum(n * (k + 1) for n, k in sizes)
-    if flat.shape[0] != expected:
+    expected = n_parameters(dims)
+    if theta.size != expected:
         raise ValueError(
-            f"theta has {flat.shape[0]} elements, expected {expected} for layers_dims {dims}"
+            f"theta has {theta.size} elements, expected {expected} for layers_dims {dims}"
         )
-    parameters = {}
-    start = 0
-    for l, (n, k) in enumerate(sizes, start=1):
-        parameters[f"W{l}"] = flat[start : start + n * k].reshape(n, k).copy()
-        start += n * k
-        parameters[f"b{l}"] = flat[start : start + n].reshape(n, 1).copy()
-        start += n
-    return parameters
+    return unflatten(theta, dims)
 
 
 def gradients_to_vector(gradients: dict) -> np.ndarray:
