@@ -97,6 +97,22 @@ def test_stub_parameters_match_the_bindings():
         assert params == _runtime_parameters(getattr(_core, name)), name
 
 
+def test_train_config_stub_declares_exactly_the_fields():
+    """The stub's TrainConfig: one annotated attribute per field of the bound struct, in its
+    order, and a keyword-only constructor taking exactly those fields (the runtime constructor
+    takes **kwargs and refuses a missing or unknown one, checked in tests/test_names.py)."""
+    runtime = [n for n, v in vars(_core.TrainConfig).items() if isinstance(v, property)]
+    node = _classes()["TrainConfig"]
+    attributes = [
+        n.target.id
+        for n in node.body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+    ]
+    assert attributes == runtime
+    (init,) = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
+    assert _parameters(init.args) == ["self", "*", *runtime]
+
+
 def _mypy_or_skip() -> None:
     if importlib.util.find_spec("mypy") is None:
         pytest.skip("needs mypy")

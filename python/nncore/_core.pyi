@@ -1,4 +1,4 @@
-"""Type stubs of nncore._core, the compiled bridge (cpp/bindings/module.cpp). Private.
+"""Type stubs of nncore._core, the compiled bridge (cpp/bindings/). Private.
 
 The kernels live in two submodules with the same functions, ``f64`` (float64 arrays) and
 ``f32`` (float32 arrays). A single stub file cannot declare submodules, so their contents are
@@ -16,6 +16,45 @@ _F64 = npt.NDArray[np.float64]
 _F32 = npt.NDArray[np.float32]
 # callback(epochs_done, cost, periodic) -> False to stop (anything else continues), or None.
 _Hook = Callable[[int, float, bool], Any] | None
+
+class _Pybind11Type(type):
+    """pybind11's metaclass of bound classes (``pybind11_builtins.pybind11_type``)."""
+
+class TrainConfig(metaclass=_Pybind11Type):
+    """The training loop's settings, all by keyword (cpp/include/nncore/types.hpp)."""
+
+    optimizer: int
+    mini_batch_size: int
+    num_epochs: int
+    shuffle_seed: int
+    lambd: float
+    keep_prob: float
+    beta: float
+    beta1: float
+    beta2: float
+    epsilon: float
+    dropout_seed: int
+    callback_every: int
+    hook_seconds: float
+    on_nonfinite: int
+    def __init__(
+        self,
+        *,
+        optimizer: SupportsIndex,
+        mini_batch_size: SupportsIndex,
+        num_epochs: SupportsIndex,
+        shuffle_seed: SupportsIndex,
+        lambd: float,
+        keep_prob: float,
+        beta: float,
+        beta1: float,
+        beta2: float,
+        epsilon: float,
+        dropout_seed: SupportsIndex,
+        callback_every: SupportsIndex,
+        hook_seconds: float,
+        on_nonfinite: SupportsIndex,
+    ) -> None: ...
 
 class _F64Kernels(Protocol):
     """The float64 kernels (``nncore._core.f64``)."""
@@ -81,32 +120,20 @@ class _F64Kernels(Protocol):
     def sum_squares(x: _F64) -> float: ...
     @staticmethod
     def train(
+        *,
         X: _F64,
         Y: _F64,
-        theta: _F64,
-        v: _F64,
-        s: _F64,
-        costs: npt.NDArray[np.float64],
-        state: npt.NDArray[np.int64],
         dims: Sequence[SupportsIndex],
         hidden: SupportsIndex,
         output: SupportsIndex,
-        optimizer: SupportsIndex,
-        mini_batch_size: SupportsIndex,
-        num_epochs: SupportsIndex,
-        shuffle_seed: SupportsIndex,
-        lambd: float,
-        keep_prob: float,
-        beta: float,
-        beta1: float,
-        beta2: float,
-        epsilon: float,
+        theta: _F64,
+        v: _F64,
+        s: _F64,
         learning_rates: npt.NDArray[np.float64],
-        dropout_seed: SupportsIndex,
+        costs: npt.NDArray[np.float64],
+        state: npt.NDArray[np.int64],
+        config: TrainConfig,
         callback: _Hook,
-        callback_every: SupportsIndex,
-        hook_seconds: float,
-        on_nonfinite: SupportsIndex,
     ) -> int:
         """The whole training loop in one call, in place."""
 
@@ -174,32 +201,20 @@ class _F32Kernels(Protocol):
     def sum_squares(x: _F32) -> float: ...
     @staticmethod
     def train(
+        *,
         X: _F32,
         Y: _F32,
-        theta: _F32,
-        v: _F32,
-        s: _F32,
-        costs: npt.NDArray[np.float64],
-        state: npt.NDArray[np.int64],
         dims: Sequence[SupportsIndex],
         hidden: SupportsIndex,
         output: SupportsIndex,
-        optimizer: SupportsIndex,
-        mini_batch_size: SupportsIndex,
-        num_epochs: SupportsIndex,
-        shuffle_seed: SupportsIndex,
-        lambd: float,
-        keep_prob: float,
-        beta: float,
-        beta1: float,
-        beta2: float,
-        epsilon: float,
+        theta: _F32,
+        v: _F32,
+        s: _F32,
         learning_rates: npt.NDArray[np.float64],
-        dropout_seed: SupportsIndex,
+        costs: npt.NDArray[np.float64],
+        state: npt.NDArray[np.int64],
+        config: TrainConfig,
         callback: _Hook,
-        callback_every: SupportsIndex,
-        hook_seconds: float,
-        on_nonfinite: SupportsIndex,
     ) -> int:
         """The whole training loop in one call, in place."""
 
@@ -209,6 +224,13 @@ f64: _F64Kernels
 compiler: str
 eigen_version: str
 version: str
+# The core's names and codes (one table each in cpp/include/nncore/types.hpp).
+hidden_activations: dict[str, int]
+outputs: dict[str, int]
+optimizers: dict[str, int]
+nonfinite_policies: dict[str, int]
+# The optimizer state each optimizer keeps, a subset of ("v", "s").
+optimizer_state: dict[str, tuple[str, ...]]
 
 def current_isa() -> str: ...
 def set_isa(name: str) -> None: ...

@@ -38,8 +38,12 @@ from .datasets import load_2D_dataset
 
 __all__ = ["load_2D_dataset"]  # re-exported; the functions below are listed in nncore.__all__
 
-HIDDEN = {"relu": 0, "tanh": 1}
-OPTIMIZER_CODES = {"gd": 0, "momentum": 1, "adam": 2}
+# Names and codes from the compiled module's tables (cpp/include/nncore/types.hpp): a name the
+# core gains is accepted here with no edit.
+HIDDEN: dict[str, int] = dict(_core.hidden_activations)
+OPTIMIZER_CODES: dict[str, int] = dict(_core.optimizers)
+# The optimizer state each optimizer keeps: a subset of ("v", "s"), e.g. adam: ("v", "s").
+OPTIMIZER_STATE: dict[str, tuple[str, ...]] = dict(_core.optimizer_state)
 
 # The gradient-checking assignment's network (its vector_to_dictionary(theta) knows no other).
 GRADIENT_CHECK_DIMS = [4, 5, 3, 1]

@@ -467,12 +467,17 @@ def t_core_train(d):
     costs = d.array((max(epochs, 0) + d.int(-1, 1),), np.float64)
     state = d.array((4,), np.int64)
     rates = d.array((max(epochs, 0),), np.float64)
+    config = _core.TrainConfig(
+        optimizer=d.int(-1, 3), mini_batch_size=d.int(-(2**40), 2**40), num_epochs=epochs,
+        shuffle_seed=d.int(0, 2**32 - 1), lambd=d.float(), keep_prob=d.float(), beta=d.float(),
+        beta1=d.float(), beta2=d.float(), epsilon=d.float(), dropout_seed=d.int(0, 2**64 - 1),
+        callback_every=d.int(-2, 3), hook_seconds=d.pick([0.05, 1e-9, 0.0, -1.0, np.nan, np.inf]),
+        on_nonfinite=d.int(-1, 3),
+    )  # fmt: skip
     core.train(
-        X, Y, theta, v, s, costs, state, dims, d.int(-1, 2), d.int(-1, 3), d.int(-1, 3),
-        d.int(-(2**40), 2**40), epochs, d.int(0, 2**32 - 1), d.float(), d.float(), d.float(),
-        d.float(), d.float(), d.float(), rates, d.int(0, 2**64 - 1),
-        _callback(d) if d.bool() else d.pick([None, 3, "x"]), d.int(-2, 3),
-        d.pick([0.05, 1e-9, 0.0, -1.0, np.nan, np.inf]), d.int(-1, 3),
+        X=X, Y=Y, dims=dims, hidden=d.int(-1, 2), output=d.int(-1, 3), theta=theta, v=v, s=s,
+        learning_rates=rates, costs=costs, state=state, config=config,
+        callback=_callback(d) if d.bool() else d.pick([None, 3, "x"]),
     )  # fmt: skip
 
 

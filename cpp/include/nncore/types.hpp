@@ -7,13 +7,57 @@
 
 namespace nncore {
 
-enum Hidden : int { kRelu = 0, kTanh = 1 };
-enum Output : int { kSigmoid = 0, kSoftmax = 1, kIdentity = 2 };
-enum Optimizer : int { kGD = 0, kMomentum = 1, kAdam = 2 };
+// The names the Python side knows, one table each: X(constant, "python name"[, state]). Each
+// entry makes the enum constant (its code is its position) and the name the compiled module
+// exports (cpp/bindings/bind_names.cpp); nncore's Python code takes its names and codes from
+// there, so a new activation or optimizer is its kernel unit plus one line here.
+#define NNCORE_HIDDEN_ACTIVATIONS(X) \
+  X(kRelu, "relu")                                                                                 \
+  X(kTanh, "tanh")
+#define NNCORE_OUTPUTS(X) \
+  X(kSigmoid, "sigmoid")                                                                           \
+  X(kSoftmax, "softmax")                                                                           \
+  X(kIdentity, "identity")
+// The third column is the optimizer state the step reads and writes, besides the parameters:
+// kStateV (momentum velocity, Adam's first moment), kStateS (Adam's second moment).
+#define NNCORE_OPTIMIZERS(X)         \
+  X(kGD, "gd", kNoState)                                                                           \
+  X(kMomentum, "momentum", kStateV)                                                                \
+  X(kAdam, "adam", kStateV | kStateS)
+// What the training loop does when an epoch ends with a non-finite cost or state (numpy's
+// np.errstate words): nothing, report the first such epoch and go on, or stop there and
+// restore the last finite state.
+#define NNCORE_NONFINITE_POLICIES(X) \
+  X(kIgnoreNonFinite, "ignore")                                                                    \
+  X(kReportNonFinite, "warn")                                                                      \
+  X(kStopNonFinite, "raise")
+
+#define NNCORE_ENUMERATOR(constant, ...) constant,
+enum Hidden : int { NNCORE_HIDDEN_ACTIVATIONS(NNCORE_ENUMERATOR) };
+enum Output : int { NNCORE_OUTPUTS(NNCORE_ENUMERATOR) };
+enum Optimizer : int { NNCORE_OPTIMIZERS(NNCORE_ENUMERATOR) };
+enum NonFinite : int { NNCORE_NONFINITE_POLICIES(NNCORE_ENUMERATOR) };
+#undef NNCORE_ENUMERATOR
 enum MaskMode : int { kNoDropout = 0, kGivenMasks = 1, kGenerateMasks = 2 };
-// What the training loop does when an epoch ends with a non-finite cost or state:
-// nothing, report the first such epoch and go on, or stop there and restore the last finite state.
-enum NonFinite : int { kIgnoreNonFinite = 0, kReportNonFinite = 1, kStopNonFinite = 2 };
+
+// Optimizer state slots, a bit each (each slot is one vector in theta's flat layout).
+enum StateSlot : unsigned { kNoState = 0, kStateV = 1, kStateS = 2 };
+
+// The tables as data: name, code and (optimizers) state slots. `constexpr` variables have
+// internal linkage, so no SIMD target's object shares a symbol with another's.
+struct NamedCode {
+  const char* name;
+  int code;
+  unsigned state;  // StateSlot bits (optimizers), else 0
+};
+#define NNCORE_NAMED(constant, name) NamedCode{name, constant, kNoState},
+#define NNCORE_NAMED_OPTIMIZER(constant, name, state) NamedCode{name, constant, state},
+constexpr NamedCode kHiddenNames[] = {NNCORE_HIDDEN_ACTIVATIONS(NNCORE_NAMED)};
+constexpr NamedCode kOutputNames[] = {NNCORE_OUTPUTS(NNCORE_NAMED)};
+constexpr NamedCode kOptimizerNames[] = {NNCORE_OPTIMIZERS(NNCORE_NAMED_OPTIMIZER)};
+constexpr NamedCode kNonFiniteNames[] = {NNCORE_NONFINITE_POLICIES(NNCORE_NAMED)};
+#undef NNCORE_NAMED
+#undef NNCORE_NAMED_OPTIMIZER
 
 // Network shape: L layers, dims[0..L] = layers_dims.
 struct Shape {
@@ -75,30 +119,47 @@ struct UpdateArgs {
 // A nonzero return stops training at once; the epochs completed so far are kept.
 using TrainHook = int (*)(void* ctx, long epochs_done, double last_cost, int periodic);
 
+// The training loop's settings: everything of one call but the network and its arrays,
+// X(type, name, what). Each entry makes a field of TrainConfig and of its Python binding
+// (nncore._core.TrainConfig, built by keyword), so the list is written once.
+#define NNCORE_TRAIN_CONFIG(X)                                                                   \
+  X(int, optimizer, "Optimizer code (nncore._core.optimizers).")                                   \
+  X(long, mini_batch_size, "Examples per minibatch; <= 0: full batch, no shuffle.")                \
+  X(long, num_epochs, "Epochs of this call.")                                                      \
+  X(std::uint32_t, shuffle_seed, "Epoch e (0-based, this call) shuffles with seed + e + 1.")       \
+  X(double, lambd, "L2 regularization strength.")                                                  \
+  X(double, keep_prob, "Dropout keep probability of the hidden units.")                            \
+  X(double, beta, "Momentum coefficient.")                                                         \
+  X(double, beta1, "Adam's first-moment decay.")                                                   \
+  X(double, beta2, "Adam's second-moment decay.")                                                  \
+  X(double, epsilon, "Adam's denominator guard.")                                                  \
+  X(std::uint64_t, dropout_seed, "Philox key of the dropout masks.")                               \
+  X(long, callback_every, "Epochs between periodic hook calls; 0: none.")                          \
+  X(double, hook_seconds, "Seconds between time-based hook calls (Ctrl-C checks, progress).")      \
+  X(int, on_nonfinite, "NonFinite code (nncore._core.nonfinite_policies).")
+
+#define NNCORE_FIELD(type, name, what) type name;
+struct TrainConfig {
+  NNCORE_TRAIN_CONFIG(NNCORE_FIELD)
+};
+#undef NNCORE_FIELD
+
+// One call of the loop: its settings plus the network and the arrays it works on.
 template <class T>
-struct TrainArgs {
+struct TrainArgs : TrainConfig {
   Shape net;
-  int optimizer;
   long m, n_x, n_y;
   const T* X;  // (n_x, m)
   const T* Y;  // (n_y, m)
   T* theta;    // flat W1, b1, W2, b2, ... (row-major), updated in place
-  T* v;        // same layout (momentum / Adam), may be nullptr for gd
-  T* s;        // same layout (Adam), may be nullptr
-  long mini_batch_size;    // <= 0: full batch, no shuffle
-  long num_epochs;
-  std::uint32_t shuffle_seed;  // epoch e (0-based, this call) shuffles with shuffle_seed + e + 1
-  double lambd, keep_prob, beta, beta1, beta2, epsilon;
+  T* v;        // same layout (kStateV), nullptr when the optimizer keeps no v
+  T* s;        // same layout (kStateS), nullptr when the optimizer keeps no s
   const double* learning_rates;  // one per epoch of this call
   std::int64_t* t;               // Adam step counter, in/out
-  std::uint64_t dropout_seed;
   std::uint64_t* step;           // global step counter keying dropout masks, in/out
   double* costs;                 // one per epoch of this call, out
   TrainHook hook;
   void* hook_ctx;
-  long callback_every;  // 0: no periodic call
-  double hook_seconds;  // time-based call (interrupt checks, progress)
-  int on_nonfinite;     // NonFinite
 };
 
 // kDiverged (kStopNonFinite): epoch nonfinite_epoch ended with a non-finite cost, parameters
