@@ -78,20 +78,18 @@ def _model(**kwargs):
 
 def _train_raw(dims, m, theta_size, **kwargs):
     """The core's training loop called directly with the given shapes."""
-    arrays = {
-        "X": np.zeros((dims[0], m)), "Y": np.zeros((dims[-1], m)), "theta": np.zeros(theta_size),
-        "v": np.zeros(0), "s": np.zeros(0), "costs": np.zeros(1),
-        "state": np.zeros(4, np.int64), "learning_rates": np.ones(1),
+    config = _core.TrainConfig(
+        optimizer=0, mini_batch_size=0, num_epochs=1, shuffle_seed=0, lambd=0.0, keep_prob=1.0,
+        beta=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, dropout_seed=0, callback_every=0,
+        hook_seconds=0.05, on_nonfinite=0,
+    )  # fmt: skip
+    args = {
+        "X": np.zeros((dims[0], m)), "Y": np.zeros((dims[-1], m)), "dims": dims, "hidden": 0,
+        "output": 0, "theta": np.zeros(theta_size), "v": np.zeros(0), "s": np.zeros(0),
+        "learning_rates": np.ones(1), "costs": np.zeros(1), "state": np.zeros(4, np.int64),
+        "config": config, "callback": None, **kwargs,
     }  # fmt: skip
-    config = {
-        "dims": dims, "hidden": 0, "output": 0, "optimizer": 0,
-        "mini_batch_size": 0, "num_epochs": 1, "shuffle_seed": 0, "lambd": 0.0,
-        "keep_prob": 1.0, "beta": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
-        "dropout_seed": 0, "callback_every": 0, "hook_seconds": 0.05, "on_nonfinite": 0,
-    }  # fmt: skip
-    for key, value in kwargs.items():
-        (arrays if key in arrays else config)[key] = value
-    return _core.f64.train(*arrays.values(), config=_core.TrainConfig(**config), callback=None)
+    return _core.f64.train(**args)
 
 
 def _softmax_net():

@@ -242,7 +242,7 @@ def test_forward_matches_loop_oracle(layers_dims, hidden_activation):
     np.testing.assert_allclose(AL, _loop_forward(X, parameters, hidden_activation), RTOL, ATOL)
     L = len(layers_dims) - 1
     assert AL.shape == (1, 7)
-    assert type(caches) is tuple
+    assert isinstance(caches, tuple)
     assert len(caches) == 4 * L
     for l in range(1, L + 1):
         Z, A, W, b = caches[4 * (l - 1) : 4 * l]

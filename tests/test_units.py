@@ -1,10 +1,11 @@
 """The activation and optimizer units of the core, every one of them, against the reference.
 
-Each hidden activation and each optimizer the compiled module names (``_core.codes``) is checked
-per call (the mirror's forward and backward; the core's update) and per whole run (``model``
-through the fused step and through the unfused passes, and ``Network.fit``) against
-``nncore.reference``, on every SIMD target the CPU runs. A unit added to the core without its
-Python or reference side fails here by name.
+Each hidden activation and each optimizer the compiled module names
+(``_core.hidden_activations``, ``_core.optimizers``) is checked per call (the mirror's forward
+and backward; the core's update) and per whole run (``model`` through the fused step and
+through the unfused passes, and ``Network.fit``) against ``nncore.reference``, on every SIMD
+target the CPU runs. A unit added to the core without its Python or reference side fails here
+by name.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import nncore
 from nncore import _core
 from nncore import reference as ref
 
-HIDDEN = sorted(_core.codes["hidden"])
-OPTIMIZERS = sorted(_core.codes["optimizer"])
+HIDDEN = sorted(_core.hidden_activations)
+OPTIMIZERS = sorted(_core.optimizers)
 
 
 def test_the_module_names_every_unit_the_reference_has():
     assert set(HIDDEN) == set(ref.HIDDEN_ACTIVATIONS)
     assert set(OPTIMIZERS) == set(ref.OPTIMIZERS)
-    assert dict(_core.optimizer_slots) == {
+    assert dict(_core.optimizer_state) == {
         "gd": (),
         "momentum": ("v",),
         "adam": ("v", "s"),
@@ -61,7 +62,7 @@ def _core_update(optimizer, p, g, v, s, t, lr, beta=0.9, beta1=0.9, beta2=0.999,
     V = [a.copy() for a in v]
     S = [a.copy() for a in s]
     kernels = _core.f64 if p[0].dtype == np.float64 else _core.f32
-    kernels.update(_core.codes["optimizer"][optimizer], P, g, V, S, lr, beta, beta1, beta2, eps, t)
+    kernels.update(_core.optimizers[optimizer], P, g, V, S, lr, beta, beta1, beta2, eps, t)
     return P, V, S
 
 
@@ -108,7 +109,7 @@ def test_whole_runs_match_the_reference(hidden, optimizer, dims, m, mbs):
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_network_fit_takes_every_unit(isa, hidden, optimizer):
     # Network.fit with dropout (the fused step's masked paths) on both dtypes: float32 within
-    # its tolerance of float64, and the optimizer's state kept as optimizer_slots says.
+    # its tolerance of float64, and the optimizer's state kept as optimizer_state says.
     X, Y = _data(2, 200, 5)
     nets = []
     for dtype in ("float64", "float32"):
@@ -117,7 +118,7 @@ def test_network_fit_takes_every_unit(isa, hidden, optimizer):
                 num_epochs=5, keep_prob=0.9)  # fmt: skip
         nets.append(net)
         state = net.optimizer_state
-        assert {k for k in ("v", "s") if k in state} == set(_core.optimizer_slots[optimizer])
+        assert {k for k in ("v", "s") if k in state} == set(_core.optimizer_state[optimizer])
     for key, value in nets[0].parameters.items():
         np.testing.assert_allclose(nets[1].parameters[key], value, rtol=2e-4, atol=2e-5)
 

@@ -1,42 +1,37 @@
-// The names of the choices Python passes by name, with their codes, from the one table of each
-// (the name functions of types.hpp): nncore's Python takes its maps from here instead of copying
-// the enums by hand.
-#include "common.hpp"
+// The names and codes of types.hpp's tables, the Python side's only source for them.
+#include <cstddef>
+
+#include "bind.hpp"
 
 namespace nncore {
-namespace bind {
+namespace bindings {
 namespace {
 
-// {name: code} for codes 0, 1, ... while name(code) knows one (codes are contiguous).
-template <class Enum>
-py::dict names_of(const char* (*name)(Enum)) {
-  py::dict d;
-  for (int code = 0; name(static_cast<Enum>(code)) != nullptr; ++code) {
-    d[py::str(name(static_cast<Enum>(code)))] = code;
-  }
-  return d;
+// {name: code} of one table, in the table's order.
+template <std::size_t N>
+py::dict codes(const NamedCode (&table)[N]) {
+  py::dict out;
+  for (const NamedCode& e : table) out[py::str(e.name)] = e.code;
+  return out;
 }
 
 }  // namespace
 
+// The tables of types.hpp, the only source of these names on the Python side.
 void bind_names(py::module_& m) {
-  py::dict codes;
-  codes["hidden"] = names_of(hidden_name);
-  codes["output"] = names_of(output_name);
-  codes["optimizer"] = names_of(optimizer_name);
-  codes["on_nonfinite"] = names_of(nonfinite_name);
-  m.attr("codes") = codes;
-  // {optimizer: the state it keeps, a tuple of "v" and/or "s"}.
-  py::dict slots;
-  for (int code = 0; optimizer_name(static_cast<Optimizer>(code)) != nullptr; ++code) {
-    const OptimizerSlots s = optimizer_slots(static_cast<Optimizer>(code));
-    py::list kept;
-    if (s.v) kept.append("v");
-    if (s.s) kept.append("s");
-    slots[py::str(optimizer_name(static_cast<Optimizer>(code)))] = py::tuple(kept);
+  m.attr("hidden_activations") = codes(kHiddenNames);
+  m.attr("outputs") = codes(kOutputNames);
+  m.attr("optimizers") = codes(kOptimizerNames);
+  m.attr("nonfinite_policies") = codes(kNonFiniteNames);
+  py::dict state;
+  for (const NamedCode& e : kOptimizerNames) {
+    py::list slots;
+    if (e.state & kStateV) slots.append("v");
+    if (e.state & kStateS) slots.append("s");
+    state[py::str(e.name)] = py::tuple(slots);
   }
-  m.attr("optimizer_slots") = slots;
+  m.attr("optimizer_state") = state;
 }
 
-}  // namespace bind
+}  // namespace bindings
 }  // namespace nncore

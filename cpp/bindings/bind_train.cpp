@@ -1,26 +1,18 @@
-// The training loop, nncore._core.f64.train / .f32.train: the whole loop in one call, in place,
-// with a hook that takes the GIL only between steps (Ctrl-C, progress, the callback).
-#include "common.hpp"
+// The training loop: its configuration (TrainConfig, built by keyword) and one call that runs
+// every epoch in C++ with the GIL released, taking it back only in the hook.
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "bind.hpp"
+#include "nncore/dispatch.hpp"
 
 namespace nncore {
-namespace bind {
+namespace bindings {
 namespace {
-
-// The training configuration: every scalar of a training call, by name (bound as
-// nncore._core.TrainConfig with keyword-only fields), so that no two values can swap places.
-struct TrainConfig {
-  std::vector<long> dims;  // [n_x, n_1, ..., n_L]
-  int hidden = kRelu, output = kSigmoid, optimizer = kGD;
-  long mini_batch_size = 0;  // <= 0: full batch
-  long num_epochs = 0;
-  std::uint32_t shuffle_seed = 0;
-  double lambd = 0.0, keep_prob = 1.0;
-  double beta = 0.9, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
-  std::uint64_t dropout_seed = 0;
-  long callback_every = 0;  // 0: no periodic call
-  double hook_seconds = 0.05;
-  int on_nonfinite = kIgnoreNonFinite;
-};
 
 struct HookContext {
   py::object callback;  // callback(epochs_done, cost, periodic) -> bool (False stops)
@@ -53,22 +45,18 @@ int train_hook(void* ctx, long epochs_done, double last_cost, int periodic) {
 // costs[epochs_done], with the state of the last finite one). Returns the first epoch of this
 // call that ended with a non-finite cost or state, or -1 (always -1 with on_nonfinite = 0).
 template <class T>
-long train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, Array<T>& s,
-           Array<double>& costs, Array<std::int64_t>& state,
-           const Array<double>& learning_rates, const TrainConfig& c,
-           const py::object& callback) {
-  const std::vector<long>& dims = c.dims;
-  const int optimizer = c.optimizer;
-  const long num_epochs = c.num_epochs;
-  const double lambd = c.lambd, keep_prob = c.keep_prob;
+long train(const Array<T>& X, const Array<T>& Y, const std::vector<long>& dims, int hidden,
+           int output, Array<T>& theta, Array<T>& v, Array<T>& s,
+           const Array<double>& learning_rates, Array<double>& costs,
+           Array<std::int64_t>& state, const TrainConfig& config, const py::object& callback) {
   expect(dims.size() >= 2, "dims: expected [n_x, n_1, ..., n_L]");
   // Widths are capped (as in nncore._validate) so that the products below cannot overflow:
   // an overflowed parameter count would let a tiny theta pass the size check.
   constexpr long kMaxWidth = std::numeric_limits<std::int32_t>::max();
   for (long d : dims) expect(d >= 1 && d <= kMaxWidth, "dims: expected sizes in [1, 2**31 - 1]");
-  const Shape net = shape_of(dims, c.hidden, c.output);
-  expect_code(optimizer, optimizer_name, "optimizer");
-  const OptimizerSlots slots = optimizer_slots(static_cast<Optimizer>(optimizer));
+  const Shape net = shape_of(dims, hidden, output);
+  const int optimizer = config.optimizer;
+  expect_code(optimizer, kOptimizerNames, "optimizer");
   expect(X.ndim() == 2 && X.shape(0) == dims.front() && X.shape(1) >= 1,
          "X: expected shape (n_x, m) with m >= 1");
   const long m = static_cast<long>(X.shape(1));
@@ -83,47 +71,42 @@ long train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, A
     n_params += layer;
   }
   expect(theta.ndim() == 1 && theta.shape(0) == n_params, "theta: expected the flat parameters");
-  expect(!slots.v || (v.ndim() == 1 && v.shape(0) == n_params), "v: expected theta's size");
-  expect(!slots.s || (s.ndim() == 1 && s.shape(0) == n_params), "s: expected theta's size");
+  const bool has_v = keeps(optimizer, kStateV), has_s = keeps(optimizer, kStateS);
+  expect(!has_v || (v.ndim() == 1 && v.shape(0) == n_params), "v: expected theta's size");
+  expect(!has_s || (s.ndim() == 1 && s.shape(0) == n_params), "s: expected theta's size");
+  const long num_epochs = config.num_epochs;
   expect(num_epochs >= 0, "num_epochs: expected >= 0");
   expect(costs.ndim() == 1 && costs.shape(0) >= num_epochs, "costs: expected num_epochs entries");
   expect(learning_rates.ndim() == 1 && learning_rates.shape(0) >= num_epochs,
          "learning_rates: expected num_epochs entries");
   expect(state.ndim() == 1 && state.shape(0) == 4, "state: expected [t, step, epochs, stopped]");
-  expect(keep_prob > 0.0 && keep_prob <= 1.0, "keep_prob: expected a value in (0, 1]");
-  expect(lambd >= 0.0, "lambd: expected a value >= 0");
-  expect(c.hook_seconds > 0.0, "hook_seconds: expected > 0");
-  expect_code(c.on_nonfinite, nonfinite_name, "on_nonfinite");
+  expect(config.keep_prob > 0.0 && config.keep_prob <= 1.0,
+         "keep_prob: expected a value in (0, 1]");
+  expect(config.lambd >= 0.0, "lambd: expected a value >= 0");
+  expect(config.hook_seconds > 0.0, "hook_seconds: expected > 0");
+  expect_code(config.on_nonfinite, kNonFiniteNames, "on_nonfinite");
 
   std::int64_t* st = state.mutable_data();
   std::uint64_t step = static_cast<std::uint64_t>(st[1]);
   HookContext ctx{callback, nullptr};
-  const TrainArgs<T> args{net,
-                          optimizer,
-                          m,
-                          dims.front(),
-                          dims.back(),
-                          X.data(),
-                          Y.data(),
-                          theta.mutable_data(),
-                          slots.v ? v.mutable_data() : nullptr,
-                          slots.s ? s.mutable_data() : nullptr,
-                          c.mini_batch_size,
-                          num_epochs,
-                          c.shuffle_seed,
-                          lambd,
-                          keep_prob,
-                          Hyper{c.beta, c.beta1, c.beta2, c.epsilon},
-                          learning_rates.data(),
-                          &st[0],
-                          c.dropout_seed,
-                          &step,
-                          costs.mutable_data(),
-                          &train_hook,
-                          &ctx,
-                          c.callback_every,
-                          c.hook_seconds,
-                          c.on_nonfinite};
+  // The one place a TrainArgs is built, field by field.
+  TrainArgs<T> args{};
+  static_cast<TrainConfig&>(args) = config;
+  args.net = net;
+  args.m = m;
+  args.n_x = dims.front();
+  args.n_y = dims.back();
+  args.X = X.data();
+  args.Y = Y.data();
+  args.theta = theta.mutable_data();
+  args.v = has_v ? v.mutable_data() : nullptr;
+  args.s = has_s ? s.mutable_data() : nullptr;
+  args.learning_rates = learning_rates.data();
+  args.t = &st[0];
+  args.step = &step;
+  args.costs = costs.mutable_data();
+  args.hook = &train_hook;
+  args.hook_ctx = &ctx;
   TrainResult result;
   {
     py::gil_scoped_release release;  // The hook takes the GIL back only when it runs.
@@ -136,57 +119,73 @@ long train(const Array<T>& X, const Array<T>& Y, Array<T>& theta, Array<T>& v, A
   return result.nonfinite_epoch;
 }
 
+template <class V>
+std::string expected_value() {
+  if (std::is_floating_point<V>::value) return "a float";
+  return "an integer in [" + std::to_string(std::numeric_limits<V>::min()) + ", " +
+         std::to_string(std::numeric_limits<V>::max()) + "]";
+}
+
+// config.<name> = kwargs[name], converted like an argument of that type (no float -> int).
+template <class V>
+void take(const py::kwargs& kwargs, const char* name, V& field) {
+  if (!kwargs.contains(name)) {
+    throw py::type_error(std::string("TrainConfig: missing keyword argument '") + name + "'");
+  }
+  py::detail::make_caster<V> caster;
+  if (!caster.load(kwargs[name], true)) {
+    throw py::type_error(std::string("TrainConfig: ") + name + " expected " + expected_value<V>() +
+                         ", got " + py::repr(kwargs[name]).cast<std::string>());
+  }
+  field = py::detail::cast_op<V>(caster);
+}
+
+void bind_config(py::module_& m) {
+  py::class_<TrainConfig> cls(m, "TrainConfig",
+                              "The training loop's settings, all by keyword: TrainConfig(*, "
+                              "optimizer=..., ..., on_nonfinite=...) with every field below.");
+  // Every field is required and no other keyword is accepted, so none is left at a default.
+  cls.def(py::init([](const py::kwargs& kwargs) {
+    static const char* const names[] = {
+#define NNCORE_NAME(type, name, what) #name,
+        NNCORE_TRAIN_CONFIG(NNCORE_NAME)
+#undef NNCORE_NAME
+    };
+    for (const auto& item : kwargs) {
+      const std::string key = py::str(item.first);
+      bool known = false;
+      for (const char* name : names) known = known || key == name;
+      if (!known) throw py::type_error("TrainConfig: unexpected keyword argument '" + key + "'");
+    }
+    TrainConfig config{};
+#define NNCORE_TAKE(type, name, what) take(kwargs, #name, config.name);
+    NNCORE_TRAIN_CONFIG(NNCORE_TAKE)
+#undef NNCORE_TAKE
+    return config;
+  }));
+#define NNCORE_BIND(type, name, what) cls.def_readwrite(#name, &TrainConfig::name, what);
+  NNCORE_TRAIN_CONFIG(NNCORE_BIND)
+#undef NNCORE_BIND
+}
+
 template <class T>
-void bind_train_dtype(py::module_ m) {
-  m.def("train", &train<T>, py::arg("X").noconvert(), py::arg("Y").noconvert(),
-        py::arg("theta").noconvert(), py::arg("v").noconvert(), py::arg("s").noconvert(),
-        py::arg("costs").noconvert(), py::arg("state").noconvert(),
-        py::arg("learning_rates").noconvert(), py::kw_only(), py::arg("config"),
-        py::arg("callback"),
+void bind_train_dtype(py::module_& m) {
+  // Keyword-only: the arrays by name, the settings in one TrainConfig.
+  m.def("train", &train<T>, py::kw_only(), py::arg("X").noconvert(), py::arg("Y").noconvert(),
+        py::arg("dims"), py::arg("hidden"), py::arg("output"), py::arg("theta").noconvert(),
+        py::arg("v").noconvert(), py::arg("s").noconvert(),
+        py::arg("learning_rates").noconvert(), py::arg("costs").noconvert(),
+        py::arg("state").noconvert(), py::arg("config"), py::arg("callback"),
         "The whole training loop in one call, in place; returns the first non-finite epoch or -1.");
 }
 
 }  // namespace
 
-void bind_train(py::module_& m) {
-  py::class_<TrainConfig>(m, "TrainConfig",
-                          "The scalars of a training call, by name (nncore._core.f64.train).")
-      .def(py::init([](std::vector<long> dims, int hidden, int output, int optimizer,
-                       long mini_batch_size, long num_epochs, std::uint32_t shuffle_seed,
-                       double lambd, double keep_prob, double beta, double beta1, double beta2,
-                       double epsilon, std::uint64_t dropout_seed, long callback_every,
-                       double hook_seconds, int on_nonfinite) {
-             return TrainConfig{std::move(dims), hidden,       output,        optimizer,
-                                mini_batch_size, num_epochs,   shuffle_seed,  lambd,
-                                keep_prob,       beta,         beta1,         beta2,
-                                epsilon,         dropout_seed, callback_every, hook_seconds,
-                                on_nonfinite};
-           }),
-           py::kw_only(), py::arg("dims"), py::arg("hidden"), py::arg("output"),
-           py::arg("optimizer"), py::arg("mini_batch_size"), py::arg("num_epochs"),
-           py::arg("shuffle_seed"), py::arg("lambd"), py::arg("keep_prob"), py::arg("beta"),
-           py::arg("beta1"), py::arg("beta2"), py::arg("epsilon"), py::arg("dropout_seed"),
-           py::arg("callback_every"), py::arg("hook_seconds"), py::arg("on_nonfinite"))
-      .def_readonly("dims", &TrainConfig::dims)
-      .def_readonly("hidden", &TrainConfig::hidden)
-      .def_readonly("output", &TrainConfig::output)
-      .def_readonly("optimizer", &TrainConfig::optimizer)
-      .def_readonly("mini_batch_size", &TrainConfig::mini_batch_size)
-      .def_readonly("num_epochs", &TrainConfig::num_epochs)
-      .def_readonly("shuffle_seed", &TrainConfig::shuffle_seed)
-      .def_readonly("lambd", &TrainConfig::lambd)
-      .def_readonly("keep_prob", &TrainConfig::keep_prob)
-      .def_readonly("beta", &TrainConfig::beta)
-      .def_readonly("beta1", &TrainConfig::beta1)
-      .def_readonly("beta2", &TrainConfig::beta2)
-      .def_readonly("epsilon", &TrainConfig::epsilon)
-      .def_readonly("dropout_seed", &TrainConfig::dropout_seed)
-      .def_readonly("callback_every", &TrainConfig::callback_every)
-      .def_readonly("hook_seconds", &TrainConfig::hook_seconds)
-      .def_readonly("on_nonfinite", &TrainConfig::on_nonfinite);
-  bind_train_dtype<float>(m.attr("f32").cast<py::module_>());
-  bind_train_dtype<double>(m.attr("f64").cast<py::module_>());
+void bind_train(py::module_& m, py::module_& f32, py::module_& f64) {
+  bind_config(m);  // first: train's signature names the class
+  bind_train_dtype<float>(f32);
+  bind_train_dtype<double>(f64);
 }
 
-}  // namespace bind
+}  // namespace bindings
 }  // namespace nncore

@@ -137,7 +137,8 @@ void optimizer_step(int optimizer, const Hyper& h, double lr, std::int64_t& t, l
 template <class T>
 void update_arrays(const UpdateArgs<T>& a) {
   with_optimizer<T>(a.optimizer, [&](auto unit) {
-    const StepConstants<T> c(a.learning_rate, a.hyper, unit.kCountsSteps ? a.t : 0);
+    const Hyper h{a.beta, a.beta1, a.beta2, a.epsilon};
+    const StepConstants<T> c(a.learning_rate, h, unit.kCountsSteps ? a.t : 0);
     for (long k = 0; k < a.n_arrays; ++k) {
       unit.step(a.sizes[k], a.P[k], a.G[k], a.V ? a.V[k] : nullptr, a.S ? a.S[k] : nullptr, c,
                 a.Vc ? a.Vc[k] : nullptr, a.Sc ? a.Sc[k] : nullptr);

@@ -249,8 +249,8 @@ class Loop {
       if (start == 0) first_cost = cost_step;
       cost_total += cost_step * static_cast<double>(mb);
       ++step_;
-      optimizer_step<T>(a_.optimizer, a_.hyper, lr, t_, params_.n, a_.theta, params_.grad.data(),
-                        a_.v, a_.s);
+      optimizer_step<T>(a_.optimizer, Hyper{a_.beta, a_.beta1, a_.beta2, a_.epsilon}, lr, t_,
+                        params_.n, a_.theta, params_.grad.data(), a_.v, a_.s);
       if (mid_epoch_hooks_ && start + batches_.mbs < a_.m &&
           Clock::now() - last_hook_ >= hook_period()) {
         last_hook_ = Clock::now();

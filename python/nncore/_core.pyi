@@ -1,4 +1,4 @@
-"""Type stubs of nncore._core, the compiled bridge (cpp/bindings/module.cpp). Private.
+"""Type stubs of nncore._core, the compiled bridge (cpp/bindings/). Private.
 
 The kernels live in two submodules with the same functions, ``f64`` (float64 arrays) and
 ``f32`` (float32 arrays). A single stub file cannot declare submodules, so their contents are
@@ -17,15 +17,29 @@ _F32 = npt.NDArray[np.float32]
 # callback(epochs_done, cost, periodic) -> False to stop (anything else continues), or None.
 _Hook = Callable[[int, float, bool], Any] | None
 
-class TrainConfig:
-    """The scalars of a training call, by name (nncore._core.f64.train)."""
+class _Pybind11Type(type):
+    """pybind11's metaclass of bound classes (``pybind11_builtins.pybind11_type``)."""
 
+class TrainConfig(metaclass=_Pybind11Type):
+    """The training loop's settings, all by keyword (cpp/include/nncore/types.hpp)."""
+
+    optimizer: int
+    mini_batch_size: int
+    num_epochs: int
+    shuffle_seed: int
+    lambd: float
+    keep_prob: float
+    beta: float
+    beta1: float
+    beta2: float
+    epsilon: float
+    dropout_seed: int
+    callback_every: int
+    hook_seconds: float
+    on_nonfinite: int
     def __init__(
         self,
         *,
-        dims: Sequence[SupportsIndex],
-        hidden: SupportsIndex,
-        output: SupportsIndex,
         optimizer: SupportsIndex,
         mini_batch_size: SupportsIndex,
         num_epochs: SupportsIndex,
@@ -41,40 +55,6 @@ class TrainConfig:
         hook_seconds: float,
         on_nonfinite: SupportsIndex,
     ) -> None: ...
-    @property
-    def dims(self) -> list[int]: ...
-    @property
-    def hidden(self) -> int: ...
-    @property
-    def output(self) -> int: ...
-    @property
-    def optimizer(self) -> int: ...
-    @property
-    def mini_batch_size(self) -> int: ...
-    @property
-    def num_epochs(self) -> int: ...
-    @property
-    def shuffle_seed(self) -> int: ...
-    @property
-    def lambd(self) -> float: ...
-    @property
-    def keep_prob(self) -> float: ...
-    @property
-    def beta(self) -> float: ...
-    @property
-    def beta1(self) -> float: ...
-    @property
-    def beta2(self) -> float: ...
-    @property
-    def epsilon(self) -> float: ...
-    @property
-    def dropout_seed(self) -> int: ...
-    @property
-    def callback_every(self) -> int: ...
-    @property
-    def hook_seconds(self) -> float: ...
-    @property
-    def on_nonfinite(self) -> int: ...
 
 class _F64Kernels(Protocol):
     """The float64 kernels (``nncore._core.f64``)."""
@@ -143,15 +123,18 @@ class _F64Kernels(Protocol):
         """dZ = dA * g'(z) of a hidden activation, from its output A = g(z)."""
     @staticmethod
     def train(
+        *,
         X: _F64,
         Y: _F64,
+        dims: Sequence[SupportsIndex],
+        hidden: SupportsIndex,
+        output: SupportsIndex,
         theta: _F64,
         v: _F64,
         s: _F64,
+        learning_rates: npt.NDArray[np.float64],
         costs: npt.NDArray[np.float64],
         state: npt.NDArray[np.int64],
-        learning_rates: npt.NDArray[np.float64],
-        *,
         config: TrainConfig,
         callback: _Hook,
     ) -> int:
@@ -224,15 +207,18 @@ class _F32Kernels(Protocol):
         """dZ = dA * g'(z) of a hidden activation, from its output A = g(z)."""
     @staticmethod
     def train(
+        *,
         X: _F32,
         Y: _F32,
+        dims: Sequence[SupportsIndex],
+        hidden: SupportsIndex,
+        output: SupportsIndex,
         theta: _F32,
         v: _F32,
         s: _F32,
+        learning_rates: npt.NDArray[np.float64],
         costs: npt.NDArray[np.float64],
         state: npt.NDArray[np.int64],
-        learning_rates: npt.NDArray[np.float64],
-        *,
         config: TrainConfig,
         callback: _Hook,
     ) -> int:
@@ -244,10 +230,13 @@ f64: _F64Kernels
 compiler: str
 eigen_version: str
 version: str
-# {"hidden" | "output" | "optimizer" | "on_nonfinite": {name: code}}, the core's enums by name.
-codes: dict[str, dict[str, int]]
-# {optimizer: the state it keeps, a tuple of "v" and/or "s"}.
-optimizer_slots: dict[str, tuple[str, ...]]
+# The core's names and codes (one table each in cpp/include/nncore/types.hpp).
+hidden_activations: dict[str, int]
+outputs: dict[str, int]
+optimizers: dict[str, int]
+nonfinite_policies: dict[str, int]
+# The optimizer state each optimizer keeps, a subset of ("v", "s").
+optimizer_state: dict[str, tuple[str, ...]]
 
 def current_isa() -> str: ...
 def set_isa(name: str) -> None: ...

@@ -33,16 +33,23 @@ import numpy as np
 from . import _core
 from . import _validate as chk
 from ._flat import n_parameters, unflatten
-from ._types import LayerCache, course_caches, is_layer_caches, split_course_caches
+from ._types import (
+    LayerCache,
+    caches_activation,
+    course_caches,
+    is_layer_caches,
+    split_course_caches,
+)
 from .datasets import load_2D_dataset
 
 __all__ = ["load_2D_dataset"]  # re-exported; the functions below are listed in nncore.__all__
 
-# The core's codes, by name, from the compiled module's tables (cpp/include/nncore/types.hpp).
-HIDDEN: dict[str, int] = dict(_core.codes["hidden"])
-OPTIMIZER_CODES: dict[str, int] = dict(_core.codes["optimizer"])
-# The state each optimizer keeps: a tuple of "v" and/or "s", each an array like the parameters.
-OPTIMIZER_SLOTS: dict[str, tuple[str, ...]] = dict(_core.optimizer_slots)
+# Names and codes from the compiled module's tables (cpp/include/nncore/types.hpp): a name the
+# core gains is accepted here with no edit.
+HIDDEN: dict[str, int] = dict(_core.hidden_activations)
+OPTIMIZER_CODES: dict[str, int] = dict(_core.optimizers)
+# The optimizer state each optimizer keeps: a subset of ("v", "s"), e.g. adam: ("v", "s").
+OPTIMIZER_STATE: dict[str, tuple[str, ...]] = dict(_core.optimizer_state)
 
 # The gradient-checking assignment's network (its vector_to_dictionary(theta) knows no other).
 GRADIENT_CHECK_DIMS = [4, 5, 3, 1]
@@ -759,8 +766,9 @@ def _cache_layers(X, caches, hidden_activation, dropout):
 
 
 def _backward(X, Y, caches, hidden_activation, lambd=0.0, keep_prob=1.0, dropout=False):
-    if is_layer_caches(caches) and len(caches) > 1:
-        hidden_activation = caches[0].activation
+    if hidden_activation is not None:
+        _hidden_code(hidden_activation)  # an unknown name is refused as such first
+    hidden_activation = caches_activation(caches, hidden_activation)
     hidden_code = _hidden_code(hidden_activation)
     X, layers = _cache_layers(X, caches, hidden_activation, dropout)
     dt = X.dtype
@@ -795,7 +803,7 @@ def _backward(X, Y, caches, hidden_activation, lambd=0.0, keep_prob=1.0, dropout
     return grads
 
 
-def backward_propagation(X, Y, caches, hidden_activation: str = "relu"):
+def backward_propagation(X, Y, caches, hidden_activation: str | None = None):
     """Gradients of the cross-entropy cost on the core (see the reference).
 
     Parameters
@@ -807,8 +815,10 @@ def backward_propagation(X, Y, caches, hidden_activation: str = "relu"):
     caches : tuple
         From :func:`forward_propagation`: the course's ``(Z1, A1, W1, b1, ...)`` (a list of
         :class:`LayerCache` is also accepted).
-    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
-        Activation of the hidden layers of the forward pass.
+    hidden_activation : str, optional
+        Activation of the hidden layers of the forward pass. By default the one the caches
+        were made with (``"relu"`` for a tuple built by hand, as the course's); a name that
+        contradicts the caches raises ``ValueError``.
 
     Returns
     -------
@@ -822,7 +832,7 @@ def backward_propagation(X, Y, caches, hidden_activation: str = "relu"):
 
 
 def backward_propagation_with_regularization(
-    X, Y, caches, lambd: float, hidden_activation: str = "relu"
+    X, Y, caches, lambd: float, hidden_activation: str | None = None
 ):
     """Gradients of the L2-regularized cost on the core: ``dWl`` gains ``(lambd/m) Wl``.
 
@@ -845,7 +855,7 @@ def backward_propagation_with_regularization(
 
 
 def backward_propagation_with_dropout(
-    X, Y, caches, keep_prob: float, hidden_activation: str = "relu"
+    X, Y, caches, keep_prob: float, hidden_activation: str | None = None
 ):
     """Gradients through inverted dropout with the masks of the caches, on the core.
 
@@ -858,8 +868,10 @@ def backward_propagation_with_dropout(
         ``(Z1, D1, A1, W1, b1, ..., ZL, AL, WL, bL)``; masks bool, integer or float 0/1.
     keep_prob : float
         The keep probability of the forward pass, in ``(0, 1]``.
-    hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
-        Activation of the hidden layers of the forward pass.
+    hidden_activation : str, optional
+        Activation of the hidden layers of the forward pass. By default the one the caches
+        were made with (``"relu"`` for a tuple built by hand, as the course's); a name that
+        contradicts the caches raises ``ValueError``.
 
     Returns
     -------

@@ -18,13 +18,13 @@ from ._flat import flatten, layers, unflatten
 from ._mirror import (
     HIDDEN,
     OPTIMIZER_CODES,
-    OPTIMIZER_SLOTS,
+    OPTIMIZER_STATE,
     core_for,
     schedule_lr_decay,
     update_lr,
 )
 
-OUTPUTS: dict[str, int] = dict(_core.codes["output"])
+OUTPUTS: dict[str, int] = dict(_core.outputs)
 DECAYS = {"update_lr": update_lr, "schedule_lr_decay": schedule_lr_decay}
 # How often the core hands control back to check for Ctrl-C and update a progress bar.
 HOOK_SECONDS = 0.05
@@ -33,7 +33,7 @@ HOOK_SECONDS = 0.05
 DROPOUT_RNGS = ("philox", "course")
 
 # on_nonfinite: numpy's np.errstate vocabulary -> the core's NonFinite codes.
-ON_NONFINITE: dict[str, int] = dict(_core.codes["on_nonfinite"])
+ON_NONFINITE: dict[str, int] = dict(_core.nonfinite_policies)
 
 
 class TrainingInterrupted(UserWarning):
@@ -287,6 +287,13 @@ def run(
     interrupted = False
     diverged: tuple[int, float, int] | None = None
     every = callback_every if callback is not None else 0
+    # The loop's settings, by name; each call below sets its own epochs, seed and period.
+    config = _core.TrainConfig(
+        optimizer=OPTIMIZER_CODES[optimizer], mini_batch_size=mini_batch_size, num_epochs=0,
+        shuffle_seed=shuffle_seed, lambd=lambd, keep_prob=keep_prob, beta=beta, beta1=beta1,
+        beta2=beta2, epsilon=epsilon, dropout_seed=dropout_seed, callback_every=0,
+        hook_seconds=HOOK_SECONDS, on_nonfinite=ON_NONFINITE[on_nonfinite],
+    )  # fmt: skip
     # The core looks back for the last finite state no further than the start of its call;
     # one epoch before that lies in the previous call, whose start is kept to run it again.
     look_back = on_nonfinite == "raise"
@@ -299,16 +306,13 @@ def run(
         st[2:] = 0
         costs = np.full(n, np.nan)
         chunks.append((costs, st))
-        config = _core.TrainConfig(
-            dims=list(dims), hidden=HIDDEN[hidden], output=OUTPUTS[output],
-            optimizer=OPTIMIZER_CODES[optimizer], mini_batch_size=mini_batch_size,
-            num_epochs=n, shuffle_seed=shuffle_seed + offset, lambd=lambd, keep_prob=keep_prob,
-            beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon, dropout_seed=dropout_seed,
-            callback_every=core_every, hook_seconds=HOOK_SECONDS,
-            on_nonfinite=ON_NONFINITE[on_nonfinite],
+        config.num_epochs, config.callback_every = n, core_every
+        config.shuffle_seed = shuffle_seed + offset
+        bad = core_for(theta.dtype).train(
+            X=X, Y=Y, dims=list(dims), hidden=HIDDEN[hidden], output=OUTPUTS[output],
+            theta=theta, v=v, s=s, learning_rates=rates(first_epoch + offset, n), costs=costs,
+            state=st, config=config, callback=hook,
         )  # fmt: skip
-        arrays = (X, Y, theta, v, s, costs, st, rates(first_epoch + offset, n))
-        bad = core_for(theta.dtype).train(*arrays, config=config, callback=hook)
         return bad, costs, st
 
     try:
@@ -556,8 +560,8 @@ def model(
             init = getattr(_mirror, f"initialize_parameters_{initialization}")(dims, 3, dtype=dt)
         theta = flatten(init, dims, dt)
     state = np.zeros(4, dtype=np.int64)
-    v = np.zeros_like(theta) if "v" in OPTIMIZER_SLOTS[optimizer] else np.zeros(0, dt)
-    s = np.zeros_like(theta) if "s" in OPTIMIZER_SLOTS[optimizer] else np.zeros(0, dt)
+    v, s = (np.zeros_like(theta) if k in OPTIMIZER_STATE[optimizer] else np.zeros(0, dt)
+            for k in ("v", "s"))  # fmt: skip
     rates = schedule(hp["learning_rate"], 0, num_epochs, decay_fn, hp["decay_rate"])
 
     def printer(epoch, cost):

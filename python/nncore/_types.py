@@ -6,7 +6,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["LayerCache", "course_caches", "is_layer_caches", "split_course_caches"]
+__all__ = [
+    "CourseCaches",
+    "LayerCache",
+    "caches_activation",
+    "course_caches",
+    "is_layer_caches",
+    "split_course_caches",
+]
 
 
 class LayerCache(NamedTuple):
@@ -52,7 +59,49 @@ class LayerCache(NamedTuple):
 # are L = 3.
 
 
-def course_caches(layers: list[LayerCache], dropout: bool) -> tuple:
+class CourseCaches(tuple):
+    """The course's flat cache tuple, which also remembers the hidden activation of the forward
+    pass that made it.
+
+    The tuple holds only arrays, as the course's does; without the name, a backward pass given
+    the caches of a ``tanh`` forward and no ``hidden_activation`` would differentiate relu and
+    return wrong gradients without a word. A plain tuple (the course's tests build them by
+    hand) means the course's relu.
+
+    Attributes
+    ----------
+    hidden_activation : str or None
+        The hidden layers' activation, or ``None`` for a network without hidden layers.
+    """
+
+    hidden_activation: str | None
+
+    def __new__(cls, items=(), hidden_activation: str | None = None):
+        obj = super().__new__(cls, items)
+        obj.hidden_activation = hidden_activation
+        return obj
+
+
+def caches_activation(caches, hidden_activation: str | None) -> str:
+    """The hidden activation a backward pass over ``caches`` differentiates.
+
+    ``hidden_activation=None`` takes the one the caches were made with (``"relu"`` for a plain
+    course tuple); a name that contradicts the caches is refused rather than differentiated.
+    """
+    made = getattr(caches, "hidden_activation", None)
+    if is_layer_caches(caches) and len(caches) > 1:
+        made = caches[0].activation
+    if hidden_activation is None:
+        return made if made is not None else "relu"
+    if made is not None and hidden_activation != made:
+        raise ValueError(
+            f"hidden_activation is {hidden_activation!r}, but the caches come from a forward "
+            f"pass with {made!r}: pass hidden_activation={made!r} or leave it out"
+        )
+    return hidden_activation
+
+
+def course_caches(layers: list[LayerCache], dropout: bool) -> CourseCaches:
     """The course's flat cache tuple of a forward pass kept as ``LayerCache`` records."""
     flat: list = []
     L = len(layers)
@@ -62,7 +111,7 @@ def course_caches(layers: list[LayerCache], dropout: bool) -> tuple:
             flat += [c.Z, c.D, A_out, c.W, c.b]
         else:
             flat += [c.Z, A_out, c.W, c.b]
-    return tuple(flat)
+    return CourseCaches(flat, layers[0].activation if L > 1 else None)
 
 
 def split_course_caches(caches, dropout: bool, name: str = "caches") -> list[tuple]:

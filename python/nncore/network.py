@@ -12,7 +12,7 @@ import numpy as np
 from . import _mirror, _npz
 from . import _validate as chk
 from ._flat import flatten, layers, n_parameters, unflatten
-from ._mirror import HIDDEN, OPTIMIZER_CODES, OPTIMIZER_SLOTS, core_for
+from ._mirror import HIDDEN, OPTIMIZER_CODES, OPTIMIZER_STATE, core_for
 from ._training import (
     ON_NONFINITE,
     OUTPUTS,
@@ -34,7 +34,8 @@ PREDICT_BYTES = 64 * 2**20
 
 def _slot_sizes(optimizer: str, n: int) -> dict[str, int]:
     """Sizes of the optimizer state ``v`` and ``s`` for ``n`` parameters (0: not kept)."""
-    return {slot: n if slot in OPTIMIZER_SLOTS.get(optimizer, ()) else 0 for slot in ("v", "s")}
+    kept = OPTIMIZER_STATE.get(optimizer, ())
+    return {slot: n if slot in kept else 0 for slot in ("v", "s")}
 
 
 def _fitting(fit):
@@ -595,9 +596,9 @@ class Network:
 
         if optimizer != self._optimizer:
             self._optimizer = optimizer
-            slots = OPTIMIZER_SLOTS[optimizer]
-            self._v = np.zeros_like(self._theta) if "v" in slots else None
-            self._s = np.zeros_like(self._theta) if "s" in slots else None
+            sizes = _slot_sizes(optimizer, self._theta.size)
+            self._v = np.zeros_like(self._theta) if sizes["v"] else None
+            self._s = np.zeros_like(self._theta) if sizes["s"] else None
             self._t = 0
         empty = np.zeros(0, self.dtype)
         state = np.array([self._t, self._step, 0, 0], dtype=np.int64)

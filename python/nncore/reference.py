@@ -30,7 +30,13 @@ from typing import Callable
 
 import numpy as np
 
-from ._types import LayerCache, course_caches, is_layer_caches, split_course_caches
+from ._types import (
+    LayerCache,
+    caches_activation,
+    course_caches,
+    is_layer_caches,
+    split_course_caches,
+)
 from .datasets import load_2D_dataset
 
 __all__ = [
@@ -616,7 +622,7 @@ def _backward(
     caches,
     lambd: float = 0.0,
     keep_prob: float = 1.0,
-    hidden_activation: str = "relu",
+    hidden_activation: str | None = None,
     dropout: bool = False,
 ) -> dict[str, np.ndarray]:
     """Gradients of the (regularized) cost for the caches of one forward pass.
@@ -631,8 +637,9 @@ def _backward(
     from the top down, ``dZL, dWL, dbL, dA{L-1}, dZ{L-1}, ...`` (``dA0``, the gradient of
     ``X``, is not formed).
     """
-    if is_layer_caches(caches):
-        hidden_activation = caches[0].activation if len(caches) > 1 else hidden_activation
+    if hidden_activation is not None:
+        _check_hidden_activation(hidden_activation)  # an unknown name is refused as such first
+    hidden_activation = caches_activation(caches, hidden_activation)
     layers = _backward_layers(X, caches, hidden_activation, dropout)
     m = Y.shape[1]
     L = len(layers)
@@ -657,7 +664,7 @@ def _backward(
 
 
 def backward_propagation(
-    X: np.ndarray, Y: np.ndarray, caches, hidden_activation: str = "relu"
+    X: np.ndarray, Y: np.ndarray, caches, hidden_activation: str | None = None
 ) -> dict[str, np.ndarray]:
     """Gradients of the cross-entropy cost (no regularization, no dropout).
 
@@ -671,7 +678,9 @@ def backward_propagation(
         From :func:`forward_propagation`: the course's ``(Z1, A1, W1, b1, ...)`` (a list of
         :class:`LayerCache` is also accepted).
     hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
-        Activation of the hidden layers of the forward pass.
+        Activation of the hidden layers of the forward pass. By default the one the caches
+        were made with (``"relu"`` for a tuple built by hand, as the course's); a name that
+        contradicts the caches raises ``ValueError``.
 
     Returns
     -------
@@ -690,7 +699,7 @@ def backward_propagation(
 
 
 def backward_propagation_with_regularization(
-    X: np.ndarray, Y: np.ndarray, caches, lambd: float, hidden_activation: str = "relu"
+    X: np.ndarray, Y: np.ndarray, caches, lambd: float, hidden_activation: str | None = None
 ) -> dict[str, np.ndarray]:
     """Gradients of the L2-regularized cost: ``dWl`` gains ``(lambd / m) * Wl``.
 
@@ -705,7 +714,9 @@ def backward_propagation_with_regularization(
     lambd : float
         Regularization strength.
     hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
-        Activation of the hidden layers of the forward pass.
+        Activation of the hidden layers of the forward pass. By default the one the caches
+        were made with (``"relu"`` for a tuple built by hand, as the course's); a name that
+        contradicts the caches raises ``ValueError``.
 
     Returns
     -------
@@ -723,7 +734,7 @@ def backward_propagation_with_regularization(
 
 
 def backward_propagation_with_dropout(
-    X: np.ndarray, Y: np.ndarray, caches, keep_prob: float, hidden_activation: str = "relu"
+    X: np.ndarray, Y: np.ndarray, caches, keep_prob: float, hidden_activation: str | None = None
 ) -> dict[str, np.ndarray]:
     """Gradients through inverted dropout: ``dA = dA * D / keep_prob`` with the forward masks.
 
@@ -740,7 +751,9 @@ def backward_propagation_with_dropout(
     keep_prob : float
         Probability of keeping a hidden unit, in ``(0, 1]``.
     hidden_activation : {"relu", "tanh", "logistic", "identity", "leaky_relu"}, optional
-        Activation of the hidden layers of the forward pass.
+        Activation of the hidden layers of the forward pass. By default the one the caches
+        were made with (``"relu"`` for a tuple built by hand, as the course's); a name that
+        contradicts the caches raises ``ValueError``.
 
     Returns
     -------

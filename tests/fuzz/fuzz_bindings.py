@@ -468,15 +468,17 @@ def t_core_train(d):
     state = d.array((4,), np.int64)
     rates = d.array((max(epochs, 0),), np.float64)
     config = _core.TrainConfig(
-        dims=dims, hidden=d.int(-1, 5), output=d.int(-1, 3), optimizer=d.int(-1, 5),
-        mini_batch_size=d.int(-(2**40), 2**40), num_epochs=epochs,
+        optimizer=d.int(-1, 3), mini_batch_size=d.int(-(2**40), 2**40), num_epochs=epochs,
         shuffle_seed=d.int(0, 2**32 - 1), lambd=d.float(), keep_prob=d.float(), beta=d.float(),
         beta1=d.float(), beta2=d.float(), epsilon=d.float(), dropout_seed=d.int(0, 2**64 - 1),
         callback_every=d.int(-2, 3), hook_seconds=d.pick([0.05, 1e-9, 0.0, -1.0, np.nan, np.inf]),
         on_nonfinite=d.int(-1, 3),
     )  # fmt: skip
-    core.train(X, Y, theta, v, s, costs, state, rates, config=config,
-               callback=_callback(d) if d.bool() else d.pick([None, 3, "x"]))  # fmt: skip
+    core.train(
+        X=X, Y=Y, dims=dims, hidden=d.int(-1, 2), output=d.int(-1, 3), theta=theta, v=v, s=s,
+        learning_rates=rates, costs=costs, state=state, config=config,
+        callback=_callback(d) if d.bool() else d.pick([None, 3, "x"]),
+    )  # fmt: skip
 
 
 TARGETS = [t_forward, t_cost, t_backward, t_update, t_minibatches, t_bookkeeping, t_predict,

@@ -1,81 +1,68 @@
-// Plain types shared by every translation unit. Nothing here holds code but the name tables:
-// the kernels are compiled once per SIMD target (cpp/src/), and only these PODs -- raw pointers
-// and sizes -- cross the dispatch boundary, so no Eigen or std template is shared between
-// targets.
+// Plain types shared by every translation unit. Nothing here holds code: the kernels are
+// compiled once per SIMD target (cpp/src/kernels.cpp), and only these PODs -- raw pointers and
+// sizes -- cross the dispatch boundary, so no Eigen or std template is shared between targets.
 #pragma once
 
 #include <cstdint>
 
 namespace nncore {
 
-// The codes of the choices Python passes by name. Codes are contiguous from 0; each enum's name
-// function (below) is the one table of its names, a switch without default that -Wswitch
-// checks for completeness, and the compiled module exports the names from it (bind_names.cpp).
-// Adding an activation or an optimizer: a code here, its name below, its unit in
-// cpp/src/activations.hpp or optimizers.hpp (see docs/architecture.md).
-enum Hidden : int { kRelu = 0, kTanh = 1, kLogistic = 2, kIdentityHidden = 3, kLeakyRelu = 4 };
-enum Output : int { kSigmoid = 0, kSoftmax = 1, kIdentity = 2 };
-enum Optimizer : int { kGD = 0, kMomentum = 1, kAdam = 2, kRmsprop = 3, kNesterov = 4 };
+// The names the Python side knows, one table each: X(constant, "python name"[, state]). Each
+// entry makes the enum constant (its code is its position) and the name the compiled module
+// exports (cpp/bindings/bind_names.cpp); nncore's Python code takes its names and codes from
+// there, so a new activation or optimizer is its kernel unit plus one line here.
+#define NNCORE_HIDDEN_ACTIVATIONS(X) \
+  X(kRelu, "relu")                                                                                 \
+  X(kTanh, "tanh")                                                                                 \
+  X(kLogistic, "logistic")                                                                         \
+  X(kIdentityHidden, "identity")                                                                   \
+  X(kLeakyRelu, "leaky_relu")
+#define NNCORE_OUTPUTS(X) \
+  X(kSigmoid, "sigmoid")                                                                           \
+  X(kSoftmax, "softmax")                                                                           \
+  X(kIdentity, "identity")
+// The third column is the optimizer state the step reads and writes, besides the parameters:
+// kStateV (momentum velocity, Adam's first moment), kStateS (Adam's second moment).
+#define NNCORE_OPTIMIZERS(X)         \
+  X(kGD, "gd", kNoState)                                                                           \
+  X(kMomentum, "momentum", kStateV)                                                                \
+  X(kAdam, "adam", kStateV | kStateS)                                                              \
+  X(kRmsprop, "rmsprop", kStateS)                                                                  \
+  X(kNesterov, "nesterov", kStateV)
+// What the training loop does when an epoch ends with a non-finite cost or state (numpy's
+// np.errstate words): nothing, report the first such epoch and go on, or stop there and
+// restore the last finite state.
+#define NNCORE_NONFINITE_POLICIES(X) \
+  X(kIgnoreNonFinite, "ignore")                                                                    \
+  X(kReportNonFinite, "warn")                                                                      \
+  X(kStopNonFinite, "raise")
+
+#define NNCORE_ENUMERATOR(constant, ...) constant,
+enum Hidden : int { NNCORE_HIDDEN_ACTIVATIONS(NNCORE_ENUMERATOR) };
+enum Output : int { NNCORE_OUTPUTS(NNCORE_ENUMERATOR) };
+enum Optimizer : int { NNCORE_OPTIMIZERS(NNCORE_ENUMERATOR) };
+enum NonFinite : int { NNCORE_NONFINITE_POLICIES(NNCORE_ENUMERATOR) };
+#undef NNCORE_ENUMERATOR
 enum MaskMode : int { kNoDropout = 0, kGivenMasks = 1, kGenerateMasks = 2 };
-// What the training loop does when an epoch ends with a non-finite cost or state:
-// nothing, report the first such epoch and go on, or stop there and restore the last finite state.
-enum NonFinite : int { kIgnoreNonFinite = 0, kReportNonFinite = 1, kStopNonFinite = 2 };
 
-// Names (nullptr: not a code).
-constexpr const char* hidden_name(Hidden h) {
-  switch (h) {
-    case kRelu: return "relu";
-    case kTanh: return "tanh";
-    case kLogistic: return "logistic";
-    case kIdentityHidden: return "identity";
-    case kLeakyRelu: return "leaky_relu";
-  }
-  return nullptr;
-}
-constexpr const char* output_name(Output o) {
-  switch (o) {
-    case kSigmoid: return "sigmoid";
-    case kSoftmax: return "softmax";
-    case kIdentity: return "identity";
-  }
-  return nullptr;
-}
-constexpr const char* optimizer_name(Optimizer o) {
-  switch (o) {
-    case kGD: return "gd";
-    case kMomentum: return "momentum";
-    case kAdam: return "adam";
-    case kRmsprop: return "rmsprop";
-    case kNesterov: return "nesterov";
-  }
-  return nullptr;
-}
-// numpy's np.errstate vocabulary.
-constexpr const char* nonfinite_name(NonFinite n) {
-  switch (n) {
-    case kIgnoreNonFinite: return "ignore";
-    case kReportNonFinite: return "warn";
-    case kStopNonFinite: return "raise";
-  }
-  return nullptr;
-}
+// Optimizer state slots, a bit each (each slot is one vector in theta's flat layout).
+enum StateSlot : unsigned { kNoState = 0, kStateV = 1, kStateS = 2 };
 
-// The state each optimizer keeps, one array of theta's size per slot: v (a velocity or first
-// moment) and s (a second moment). Decided here only: the loop, the mirror's update and Python
-// (through the module's optimizer_slots) all read it.
-struct OptimizerSlots {
-  bool v, s;
+// The tables as data: name, code and (optimizers) state slots. `constexpr` variables have
+// internal linkage, so no SIMD target's object shares a symbol with another's.
+struct NamedCode {
+  const char* name;
+  int code;
+  unsigned state;  // StateSlot bits (optimizers), else 0
 };
-constexpr OptimizerSlots optimizer_slots(Optimizer o) {
-  switch (o) {
-    case kGD: return {false, false};
-    case kMomentum: return {true, false};
-    case kAdam: return {true, true};
-    case kRmsprop: return {false, true};
-    case kNesterov: return {true, false};
-  }
-  return {false, false};
-}
+#define NNCORE_NAMED(constant, name) NamedCode{name, constant, kNoState},
+#define NNCORE_NAMED_OPTIMIZER(constant, name, state) NamedCode{name, constant, state},
+constexpr NamedCode kHiddenNames[] = {NNCORE_HIDDEN_ACTIVATIONS(NNCORE_NAMED)};
+constexpr NamedCode kOutputNames[] = {NNCORE_OUTPUTS(NNCORE_NAMED)};
+constexpr NamedCode kOptimizerNames[] = {NNCORE_OPTIMIZERS(NNCORE_NAMED_OPTIMIZER)};
+constexpr NamedCode kNonFiniteNames[] = {NNCORE_NONFINITE_POLICIES(NNCORE_NAMED)};
+#undef NNCORE_NAMED
+#undef NNCORE_NAMED_OPTIMIZER
 
 // The optimizers' hyperparameters besides the learning rate, as Python gives them (double).
 struct Hyper {
@@ -129,12 +116,11 @@ struct UpdateArgs {
   const long* sizes;
   T* const* P;         // parameters, updated in place
   const T* const* G;   // gradients
-  T* const* V;         // the v slot (in place), nullptr without one (optimizer_slots)
-  T* const* S;         // the s slot (in place), nullptr without one
+  T* const* V;         // the kStateV slot (in place), nullptr when the optimizer keeps none
+  T* const* S;         // the kStateS slot (in place), nullptr when the optimizer keeps none
   T* const* Vc;        // Adam bias-corrected outputs, may be nullptr
   T* const* Sc;
-  double learning_rate;
-  Hyper hyper;
+  double learning_rate, beta, beta1, beta2, epsilon;
   long t;  // Adam step, already incremented
 };
 
@@ -143,31 +129,47 @@ struct UpdateArgs {
 // A nonzero return stops training at once; the epochs completed so far are kept.
 using TrainHook = int (*)(void* ctx, long epochs_done, double last_cost, int periodic);
 
+// The training loop's settings: everything of one call but the network and its arrays,
+// X(type, name, what). Each entry makes a field of TrainConfig and of its Python binding
+// (nncore._core.TrainConfig, built by keyword), so the list is written once.
+#define NNCORE_TRAIN_CONFIG(X)                                                                   \
+  X(int, optimizer, "Optimizer code (nncore._core.optimizers).")                                   \
+  X(long, mini_batch_size, "Examples per minibatch; <= 0: full batch, no shuffle.")                \
+  X(long, num_epochs, "Epochs of this call.")                                                      \
+  X(std::uint32_t, shuffle_seed, "Epoch e (0-based, this call) shuffles with seed + e + 1.")       \
+  X(double, lambd, "L2 regularization strength.")                                                  \
+  X(double, keep_prob, "Dropout keep probability of the hidden units.")                            \
+  X(double, beta, "Momentum coefficient.")                                                         \
+  X(double, beta1, "Adam's first-moment decay.")                                                   \
+  X(double, beta2, "Adam's second-moment decay.")                                                  \
+  X(double, epsilon, "Adam's denominator guard.")                                                  \
+  X(std::uint64_t, dropout_seed, "Philox key of the dropout masks.")                               \
+  X(long, callback_every, "Epochs between periodic hook calls; 0: none.")                          \
+  X(double, hook_seconds, "Seconds between time-based hook calls (Ctrl-C checks, progress).")      \
+  X(int, on_nonfinite, "NonFinite code (nncore._core.nonfinite_policies).")
+
+#define NNCORE_FIELD(type, name, what) type name;
+struct TrainConfig {
+  NNCORE_TRAIN_CONFIG(NNCORE_FIELD)
+};
+#undef NNCORE_FIELD
+
+// One call of the loop: its settings plus the network and the arrays it works on.
 template <class T>
-struct TrainArgs {
+struct TrainArgs : TrainConfig {
   Shape net;
-  int optimizer;
   long m, n_x, n_y;
   const T* X;  // (n_x, m)
   const T* Y;  // (n_y, m)
   T* theta;    // flat W1, b1, W2, b2, ... (row-major), updated in place
-  T* v;        // same layout: the v slot, nullptr without one (optimizer_slots)
-  T* s;        // same layout: the s slot, nullptr without one
-  long mini_batch_size;    // <= 0: full batch, no shuffle
-  long num_epochs;
-  std::uint32_t shuffle_seed;  // epoch e (0-based, this call) shuffles with shuffle_seed + e + 1
-  double lambd, keep_prob;
-  Hyper hyper;
+  T* v;        // same layout (kStateV), nullptr when the optimizer keeps no v
+  T* s;        // same layout (kStateS), nullptr when the optimizer keeps no s
   const double* learning_rates;  // one per epoch of this call
   std::int64_t* t;               // Adam step counter, in/out
-  std::uint64_t dropout_seed;
   std::uint64_t* step;           // global step counter keying dropout masks, in/out
   double* costs;                 // one per epoch of this call, out
   TrainHook hook;
   void* hook_ctx;
-  long callback_every;  // 0: no periodic call
-  double hook_seconds;  // time-based call (interrupt checks, progress)
-  int on_nonfinite;     // NonFinite
 };
 
 // kDiverged (kStopNonFinite): epoch nonfinite_epoch ended with a non-finite cost, parameters
@@ -196,7 +198,7 @@ struct Kernels {
   double (*cost)(int output, long n, long m, const T* A, const T* Y);
   // The same cost from the pre-activation Z, finite wherever Z is (what training records).
   double (*cost_from_logits)(int output, long n, long m, const T* Z, const T* Y);
-  double (*sum_squares)(long n, const T* x);  // sum of x[i]^2
+  double (*sum_squares)(long n, const T* x);
   // dZ = dA * g'(z) of a hidden activation, from its output A = g(z) (the mirror's dZ caches).
   void (*hidden_backward)(int hidden, long n, const T* dA, const T* A, T* dZ);
   TrainResult (*train)(const TrainArgs<T>&);

@@ -1,11 +1,43 @@
-// The mirror's kernels: one forward or backward pass, one optimizer update, a dropout mask, a
-// cost; in nncore._core.f64 and .f32. Arrays cross without a copy (noconvert: the right dtype
-// and C order, or an error), and the GIL is released around the numerical work.
-#include "common.hpp"
+// The passes on lists of arrays, per dtype: forward, backward, the optimizer update, costs.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bind.hpp"
+#include "nncore/dispatch.hpp"
 
 namespace nncore {
-namespace bind {
+namespace bindings {
 namespace {
+
+// Network shape from the weight list; checks W[l] against b[l] and W[l-1].
+template <class T>
+std::vector<long> dims_of(const ArrayList<T>& W, const ArrayList<T>& b, long n_x) {
+  expect(!W.empty() && W.size() == b.size(), "W and b: expected the same nonzero length");
+  std::vector<long> dims{n_x};
+  for (std::size_t l = 0; l < W.size(); ++l) {
+    const std::string idx = std::to_string(l + 1);
+    expect(W[l].ndim() == 2, "W" + idx + ": expected 2 dimensions");
+    expect_shape(W[l], W[l].shape(0), dims.back(), "W" + idx);
+    expect_shape(b[l], W[l].shape(0), 1, "b" + idx);
+    dims.push_back(static_cast<long>(W[l].shape(0)));
+  }
+  return dims;
+}
+
+template <class T>
+std::vector<const T*> cptrs(const ArrayList<T>& arrays) {
+  std::vector<const T*> p;
+  for (const auto& a : arrays) p.push_back(a.data());
+  return p;
+}
+
+template <class T>
+std::vector<T*> mptrs(ArrayList<T>& arrays) {
+  std::vector<T*> p;
+  for (auto& a : arrays) p.push_back(a.mutable_data());
+  return p;
+}
 
 template <class T>
 py::tuple forward(const Array<T>& X, const ArrayList<T>& W, const ArrayList<T>& b, int hidden,
@@ -96,12 +128,12 @@ template <class T>
 py::object update(int optimizer, ArrayList<T>& P, const ArrayList<T>& G, ArrayList<T>& V,
                   ArrayList<T>& S, double learning_rate, double beta, double beta1, double beta2,
                   double epsilon, long t) {
-  expect_code(optimizer, optimizer_name, "optimizer");
-  const OptimizerSlots slots = optimizer_slots(static_cast<Optimizer>(optimizer));
+  expect_code(optimizer, kOptimizerNames, "optimizer");
+  const bool has_v = keeps(optimizer, kStateV), has_s = keeps(optimizer, kStateS);
   const std::size_t n = P.size();
   expect(G.size() == n, "grads: expected one gradient per parameter");
-  expect(!slots.v || V.size() == n, "v: expected one array per parameter");
-  expect(!slots.s || S.size() == n, "s: expected one array per parameter");
+  expect(!has_v || V.size() == n, "v: expected one array per parameter");
+  expect(!has_s || S.size() == n, "s: expected one array per parameter");
   expect(optimizer != kAdam || t >= 1, "t: expected t >= 1");
   std::vector<long> sizes;
   ArrayList<T> Vc, Sc;
@@ -113,8 +145,8 @@ py::object update(int optimizer, ArrayList<T>& P, const ArrayList<T>& G, ArrayLi
              std::string(what) + ": expected the shape of parameter " + std::to_string(k));
     };
     same(G[k], "grads");
-    if (slots.v) same(V[k], "v");
-    if (slots.s) same(S[k], "s");
+    if (has_v) same(V[k], "v");
+    if (has_s) same(S[k], "s");
     if (optimizer == kAdam) {
       Vc.push_back(empty<T>(P[k].shape(0), P[k].ndim() > 1 ? P[k].shape(1) : 1));
       Sc.push_back(empty<T>(P[k].shape(0), P[k].ndim() > 1 ? P[k].shape(1) : 1));
@@ -129,12 +161,15 @@ py::object update(int optimizer, ArrayList<T>& P, const ArrayList<T>& G, ArrayLi
                            sizes.data(),
                            Pp.data(),
                            Gp.data(),
-                           slots.v ? Vp.data() : nullptr,
-                           slots.s ? Sp.data() : nullptr,
+                           has_v ? Vp.data() : nullptr,
+                           has_s ? Sp.data() : nullptr,
                            adam ? Vcp.data() : nullptr,
                            adam ? Scp.data() : nullptr,
                            learning_rate,
-                           Hyper{beta, beta1, beta2, epsilon},
+                           beta,
+                           beta1,
+                           beta2,
+                           epsilon,
                            t};
   {
     py::gil_scoped_release release;
@@ -144,23 +179,12 @@ py::object update(int optimizer, ArrayList<T>& P, const ArrayList<T>& G, ArrayLi
   return py::make_tuple(Vc, Sc);
 }
 
-template <class T>
-Array<T> dropout_mask(std::uint64_t seed, std::uint64_t step, std::uint32_t layer, long n, long m,
-                      double keep_prob) {
-  expect(n >= 0 && m >= 0, "n, m: expected sizes >= 0");
-  expect(keep_prob > 0.0 && keep_prob <= 1.0, "keep_prob: expected a value in (0, 1]");
-  Array<T> out = empty<T>(n, m);
-  T* p = out.mutable_data();
-  py::gil_scoped_release release;
-  kernels<T>().dropout_mask(seed, step, layer, n, m, keep_prob, p);
-  return out;
-}
 
 template <class T>
 double cost(int output, const Array<T>& A, const Array<T>& Y) {
   expect(A.ndim() == 2, "AL: expected 2 dimensions");
   expect_shape(Y, A.shape(0), A.shape(1), "Y");
-  expect_code(output, output_name, "output");
+  expect_code(output, kOutputNames, "output");
   return kernels<T>().cost(output, static_cast<long>(A.shape(0)), static_cast<long>(A.shape(1)),
                            A.data(), Y.data());
 }
@@ -169,21 +193,9 @@ template <class T>
 double cost_from_logits(int output, const Array<T>& Z, const Array<T>& Y) {
   expect(Z.ndim() == 2, "ZL: expected 2 dimensions");
   expect_shape(Y, Z.shape(0), Z.shape(1), "Y");
-  expect_code(output, output_name, "output");
+  expect_code(output, kOutputNames, "output");
   return kernels<T>().cost_from_logits(output, static_cast<long>(Z.shape(0)),
                                        static_cast<long>(Z.shape(1)), Z.data(), Y.data());
-}
-
-template <class T>
-Array<T> activation_backward(int hidden, const Array<T>& dA, const Array<T>& A) {
-  expect_code(hidden, hidden_name, "hidden");
-  expect(dA.ndim() == 2, "dA: expected 2 dimensions");
-  expect_shape(A, dA.shape(0), dA.shape(1), "A");
-  Array<T> dZ = empty<T>(static_cast<long>(dA.shape(0)), static_cast<long>(dA.shape(1)));
-  T* out = dZ.mutable_data();
-  py::gil_scoped_release release;  // Raw pointers only.
-  kernels<T>().hidden_backward(hidden, static_cast<long>(dA.size()), dA.data(), A.data(), out);
-  return dZ;
 }
 
 template <class T>
@@ -191,8 +203,21 @@ double sum_squares(const Array<T>& x) {
   return kernels<T>().sum_squares(static_cast<long>(x.size()), x.data());
 }
 
+// dZ = dA * g'(z) of a hidden activation, from its output A = g(z).
 template <class T>
-void bind_dtype(py::module_ m) {
+Array<T> activation_backward(int hidden, const Array<T>& dA, const Array<T>& A) {
+  expect_code(hidden, kHiddenNames, "hidden");
+  expect(dA.ndim() == 2, "dA: expected 2 dimensions");
+  expect_shape(A, static_cast<long>(dA.shape(0)), static_cast<long>(dA.shape(1)), "A");
+  Array<T> dZ({dA.shape(0), dA.shape(1)});
+  T* out = dZ.mutable_data();
+  py::gil_scoped_release release;  // Raw pointers only.
+  kernels<T>().hidden_backward(hidden, static_cast<long>(dA.size()), dA.data(), A.data(), out);
+  return dZ;
+}
+
+template <class T>
+void bind_dtype(py::module_& m) {
   m.def("forward", &forward<T>, py::arg("X").noconvert(), py::arg("W").noconvert(),
         py::arg("b").noconvert(), py::arg("hidden"), py::arg("output"), py::arg("keep_prob"),
         py::arg("mask_mode"), py::arg("masks").noconvert(), py::arg("seed"), py::arg("step"),
@@ -206,8 +231,6 @@ void bind_dtype(py::module_ m) {
         py::arg("learning_rate"), py::arg("beta"), py::arg("beta1"), py::arg("beta2"),
         py::arg("epsilon"), py::arg("t"),
         "Optimizer step in place on P (and V, S); Adam returns (v_corrected, s_corrected).");
-  m.def("dropout_mask", &dropout_mask<T>, py::arg("seed"), py::arg("step"), py::arg("layer"),
-        py::arg("n"), py::arg("m"), py::arg("keep_prob"), "Philox keep mask (1 kept, 0 dropped).");
   m.def("cost", &cost<T>, py::arg("output"), py::arg("AL").noconvert(), py::arg("Y").noconvert());
   m.def("cost_from_logits", &cost_from_logits<T>, py::arg("output"),
         py::arg("ZL").noconvert(), py::arg("Y").noconvert(),
@@ -220,10 +243,10 @@ void bind_dtype(py::module_ m) {
 
 }  // namespace
 
-void bind_kernels(py::module_& m) {
-  bind_dtype<float>(m.attr("f32").cast<py::module_>());
-  bind_dtype<double>(m.attr("f64").cast<py::module_>());
+void bind_passes(py::module_& f32, py::module_& f64) {
+  bind_dtype<float>(f32);
+  bind_dtype<double>(f64);
 }
 
-}  // namespace bind
+}  // namespace bindings
 }  // namespace nncore
