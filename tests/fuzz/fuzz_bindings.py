@@ -238,12 +238,16 @@ def t_backward(d):
     except CLEAN:
         caches = [nncore.LayerCache(X, X, X, X, X, None, "relu")]
         dropout = False
-    if d.int(0, 3) == 0:  # damage one cache
+    if d.int(0, 3) == 0 and isinstance(caches, list):  # damage one LayerCache
         l = d.int(0, len(caches) - 1)
         field = d.pick(["A_prev", "W", "b", "Z", "A", "D", "activation"])
         value = d.pick(["relu", "tanh", "sigmoid", "gelu", None]) if field == "activation" else (
             d.array((d.dim(), m), dt))  # fmt: skip
         caches[l] = caches[l]._replace(**{field: value})
+    elif d.int(0, 3) == 0:  # damage one entry of the course's flat tuple
+        l = d.int(0, len(caches) - 1)
+        value = d.pick([None, "relu", 3.0]) if d.bool() else d.array((d.dim(), m), dt)
+        caches = (*caches[:l], value, *caches[l + 1 :])
     which = d.int(0, 2)
     if which == 0:
         nncore.backward_propagation(X, Y, caches)
