@@ -1041,7 +1041,7 @@ def update_parameters_with_gd(parameters: dict, grads: dict, learning_rate: floa
     lr = chk.learning_rate(learning_rate)
     dt = _param_dtype(parameters)
     keys, P, G, _ = _optimizer_lists(parameters, grads, [], dt)
-    core_for(dt).update(0, P, G, [], [], lr, 0.0, 0.0, 0.0, 0.0, 0)
+    core_for(dt).update(OPTIMIZER_CODES["gd"], P, G, [], [], lr, 0.0, 0.0, 0.0, 0.0, 0)
     return {p: arr for (p, _), arr in zip(keys, P)}
 
 
@@ -1060,6 +1060,16 @@ def update_parameters(parameters: dict, grads: dict, learning_rate: float):
         New arrays; the inputs are not modified.
     """
     return update_parameters_with_gd(parameters, grads, learning_rate)
+
+
+def _velocity_step(optimizer: str, parameters, grads, v, beta, learning_rate):
+    """One step of an optimizer whose state is a velocity (momentum, Nesterov), on the core."""
+    lr = chk.learning_rate(learning_rate)
+    beta = chk.real(beta, "beta", 0.0, 1.0, high_open=True)
+    dt = _param_dtype(parameters)
+    keys, P, G, (V,) = _optimizer_lists(parameters, grads, [("v", v)], dt)
+    core_for(dt).update(OPTIMIZER_CODES[optimizer], P, G, V, [], lr, beta, 0.0, 0.0, 0.0, 0)
+    return {p: a for (p, _), a in zip(keys, P)}, {g: a for (_, g), a in zip(keys, V)}
 
 
 def update_parameters_with_momentum(
@@ -1083,12 +1093,7 @@ def update_parameters_with_momentum(
     parameters, v : dict of numpy.ndarray
         The updated parameters and velocity (new arrays).
     """
-    lr = chk.learning_rate(learning_rate)
-    beta = chk.real(beta, "beta", 0.0, 1.0, high_open=True)
-    dt = _param_dtype(parameters)
-    keys, P, G, (V,) = _optimizer_lists(parameters, grads, [("v", v)], dt)
-    core_for(dt).update(1, P, G, V, [], lr, beta, 0.0, 0.0, 0.0, 0)
-    return {p: a for (p, _), a in zip(keys, P)}, {g: a for (_, g), a in zip(keys, V)}
+    return _velocity_step("momentum", parameters, grads, v, beta, learning_rate)
 
 
 def update_parameters_with_adam(
@@ -1127,7 +1132,8 @@ def update_parameters_with_adam(
     epsilon = chk.real(epsilon, "epsilon", low=0.0, low_open=True)
     dt = _param_dtype(parameters)
     keys, P, G, (V, S) = _optimizer_lists(parameters, grads, [("v", v), ("s", s)], dt)
-    Vc, Sc = core_for(dt).update(2, P, G, V, S, lr, 0.0, beta1, beta2, epsilon, t)
+    adam = OPTIMIZER_CODES["adam"]
+    Vc, Sc = core_for(dt).update(adam, P, G, V, S, lr, 0.0, beta1, beta2, epsilon, t)
 
     def as_dict(arrays, which):
         return {key[which]: a for key, a in zip(keys, arrays)}
@@ -1215,12 +1221,7 @@ def update_parameters_with_nesterov(
     parameters, v : dict of numpy.ndarray
         The updated parameters and velocity (new arrays).
     """
-    lr = chk.learning_rate(learning_rate)
-    beta = chk.real(beta, "beta", 0.0, 1.0, high_open=True)
-    dt = _param_dtype(parameters)
-    keys, P, G, (V,) = _optimizer_lists(parameters, grads, [("v", v)], dt)
-    core_for(dt).update(OPTIMIZER_CODES["nesterov"], P, G, V, [], lr, beta, 0.0, 0.0, 0.0, 0)
-    return {p: a for (p, _), a in zip(keys, P)}, {g: a for (_, g), a in zip(keys, V)}
+    return _velocity_step("nesterov", parameters, grads, v, beta, learning_rate)
 
 
 # ---------------------------------------------------------------------------------------------
