@@ -4,11 +4,11 @@
 - Training reads either layout and gives bitwise the same results (minibatches gathered from
   the rows, or full batch from its one transposed copy), on the fused and the unfused step,
   float32 and float64; prediction likewise, in blocks of examples.
-- Memory, measured in a child process: the peak resident set (``VmHWM``, which counts numpy's
-  arrays and the core's own buffers alike), reset through ``/proc/self/clear_refs`` after a
-  warm-up, against the resident set before the call. ``fit`` takes no copy of ``X`` for
-  C-contiguous rows in the training dtype and at most one otherwise; ``predict_proba`` takes
-  memory independent of the number of rows.
+- Memory, measured in a child process (``benchmarks/peak_memory.py``): the peak resident set
+  (``VmHWM``, which counts numpy's arrays and the core's own buffers alike), reset through
+  ``/proc/self/clear_refs`` after a warm-up, against the resident set before the call.
+  ``fit`` takes no copy of ``X`` for C-contiguous rows in the training dtype and at most one
+  otherwise; ``predict_proba`` takes memory independent of the number of rows.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,11 +47,11 @@ def _data(dims, output, m=301, seed=0):
     return X, Y
 
 
-def _train(dims, output, dtype, X, Y, layout, **kwargs):
+def _train(dims, output, dtype, X, Y, layout, num_epochs=3, **kwargs):
     net = nncore.Network(dims, output=output, dtype=dtype, seed=4)
     if layout == "rows":
         X, Y = X.T.copy(), Y.T.copy()
-    return net.fit(X, Y, layout=layout, num_epochs=3, lambd=0.05, **kwargs)
+    return net.fit(X, Y, layout=layout, num_epochs=num_epochs, lambd=0.05, **kwargs)
 
 
 @pytest.mark.parametrize(("dims", "output"), NETS)
@@ -67,6 +68,24 @@ def test_training_is_bitwise_the_same_in_both_layouts(dims, output, dtype, batch
     # And the training did something: the parameters moved from the initial ones.
     start = nncore.Network(dims, output=output, dtype=dtype, seed=4).parameters
     assert not np.array_equal(start["W1"], cols.parameters["W1"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_wide_full_batch_is_bitwise_the_same_in_both_layouts(dtype):
+    """Inputs wider than the batch, gd: the first layer in its Gram form (wide_input.hpp),
+    formed from the rows layout's one transposed copy."""
+    dims = [600, 8, 5, 1]
+    X, Y = _data(dims, "sigmoid", m=48)
+    fit = {"mini_batch_size": None, "optimizer": "gd", "learning_rate": 0.05, "num_epochs": 60}
+    cols = _train(dims, "sigmoid", dtype, X, Y, "columns", **fit)
+    rows = _train(dims, "sigmoid", dtype, X, Y, "rows", **fit)
+    np.testing.assert_array_equal(cols.costs, rows.costs)
+    for key, value in cols.parameters.items():
+        np.testing.assert_array_equal(value, rows.parameters[key], err_msg=key)
+    # The Gram form ran: a callback at every epoch (the direct loop) sums in another order.
+    direct = _train(dims, "sigmoid", dtype, X, Y, "rows", callback=lambda e, c: None,
+                    callback_every=1, **fit)  # fmt: skip
+    assert not np.array_equal(direct.parameters["W1"], rows.parameters["W1"])
 
 
 @pytest.mark.parametrize(("dims", "output"), NETS)
@@ -147,24 +166,8 @@ CHILD = textwrap.dedent(
     from nncore.sklearn import MLPClassifier
 
     case = json.loads(sys.argv[1])
-
-    def status():
-        fields = {}
-        with open("/proc/self/status") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    fields[key] = int(value.split()[0]) * 1024
-        return fields
-
-    def peak_extra(call):
-        # Resets the peak (VmHWM) to the current resident set, runs call, and returns how far
-        # above the resident set before the call the peak went.
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        before = status()["VmRSS"]
-        result = call()
-        return status()["VmHWM"] - before, result
+    sys.path.insert(0, case["benchmarks"])
+    from peak_memory import measured
 
     network.PREDICT_BYTES = case["predict_bytes"]
     rng = np.random.default_rng(0)
@@ -179,11 +182,11 @@ CHILD = textwrap.dedent(
         clf.fit(X[:2000], y[:2000])  # warm-up: modules, thread pool, allocator arenas
         clf.predict_proba(X[:2000])
         if case["what"] == "fit":
-            extra, _ = peak_extra(lambda: clf.fit(X, y))
+            _, _, extra = measured(lambda: clf.fit(X, y))
             result = 0
         else:
             clf.fit(X[:20000], y[:20000])
-            extra, proba = peak_extra(lambda: clf.predict_proba(X))
+            proba, _, extra = measured(lambda: clf.predict_proba(X))
             result = proba.nbytes
         out[m] = {"extra": extra, "X": X.nbytes, "result": result}
         del X, y, clf
@@ -191,13 +194,15 @@ CHILD = textwrap.dedent(
     """
 )
 
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 needs_proc = pytest.mark.skipif(
     not os.access("/proc/self/clear_refs", os.W_OK), reason="needs /proc/self/clear_refs (Linux)"
 )
 
 
 def _child(**case):
-    defaults = {"n": 200, "order": "C", "batch": 200, "predict_bytes": 4 * 2**20}
+    defaults = {"benchmarks": str(BENCHMARKS), "n": 200, "order": "C", "batch": 200,
+                "predict_bytes": 4 * 2**20}  # fmt: skip
     run = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps({**defaults, **case})],
         capture_output=True, text=True, timeout=600, check=False,
