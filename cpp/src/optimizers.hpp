@@ -2,7 +2,9 @@
 // one fused pass over n parameters p with their gradients g and its state (v and/or s, as
 // optimizer_slots() in types.hpp says), used by the mirror's update and by the training loop;
 // with_optimizer() is the one switch from the code to the unit (no default: -Wswitch finds a
-// unit left out).
+// unit left out). kCountsSteps: the unit advances Adam's step counter t. kLinear: the step is a
+// linear map of (p, g, v) and uses no other state, so stepping coefficients that stand for
+// these vectors steps the vectors (wide_input.hpp relies on it).
 //
 // Every constant a step derives from a hyperparameter (1 - beta, the bias corrections, the
 // learning rate, ...) is computed in double from the double hyperparameter and rounded to T
@@ -40,6 +42,7 @@ struct StepConstants {
 // theta -= lr g
 template <class T>
 struct Gd {
+  static constexpr bool kLinear = true;
   static constexpr bool kCountsSteps = false;
   static void step(long n, T* p, const T* g, T*, T*, const StepConstants<T>& c, T*, T*) {
     for (long i = 0; i < n; ++i) p[i] -= c.lr * g[i];
@@ -49,6 +52,7 @@ struct Gd {
 // The course's momentum: v = beta v + (1 - beta) g; theta -= lr v
 template <class T>
 struct Momentum {
+  static constexpr bool kLinear = true;
   static constexpr bool kCountsSteps = false;
   static void step(long n, T* p, const T* g, T* v, T*, const StepConstants<T>& c, T*, T*) {
     for (long i = 0; i < n; ++i) {
@@ -61,6 +65,7 @@ struct Momentum {
 // Nesterov momentum in scikit-learn's form: v = beta v - lr g; theta += beta v - lr g
 template <class T>
 struct Nesterov {
+  static constexpr bool kLinear = true;
   static constexpr bool kCountsSteps = false;
   static void step(long n, T* p, const T* g, T* v, T*, const StepConstants<T>& c, T*, T*) {
     for (long i = 0; i < n; ++i) {
@@ -74,6 +79,7 @@ struct Nesterov {
 // RMSprop: s = beta2 s + (1 - beta2) g^2; theta -= lr g / (sqrt(s) + epsilon)
 template <class T>
 struct Rmsprop {
+  static constexpr bool kLinear = false;
   static constexpr bool kCountsSteps = false;
   static void step(long n, T* p, const T* g, T*, T* s, const StepConstants<T>& c, T*, T*) {
     for (long i = 0; i < n; ++i) {
@@ -87,6 +93,7 @@ struct Rmsprop {
 // moments also go to vc, sc when they are given (the mirror returns them).
 template <class T>
 struct Adam {
+  static constexpr bool kLinear = false;
   static constexpr bool kCountsSteps = true;
   static void step(long n, T* p, const T* g, T* v, T* s, const StepConstants<T>& c, T* vc,
                    T* sc) {

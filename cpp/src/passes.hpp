@@ -13,6 +13,7 @@ namespace {
 
 // Layer l (0-based) has n_out = dims[l + 1] units and n_in = dims[l] inputs.
 // Forward pass over m examples; Aprev[l] is the input of layer l (X or the dropped activation).
+// W[0] == nullptr: Z[0] is already there (the first layer in its Gram form, wide_input.hpp).
 template <class T>
 void forward_pass(const Shape& net, long m, const T* X, const T* const* W, const T* const* b,
                   double keep_prob, int mask_mode, std::uint64_t seed, std::uint64_t step,
@@ -21,7 +22,7 @@ void forward_pass(const Shape& net, long m, const T* X, const T* const* W, const
   const T kp = static_cast<T>(keep_prob);
   for (int l = 0; l < net.L; ++l) {
     const long n_out = net.dims[l + 1], n_in = net.dims[l];
-    linear_forward(n_out, n_in, m, W[l], b[l], in, Z[l]);
+    if (W[l] != nullptr) linear_forward(n_out, n_in, m, W[l], b[l], in, Z[l]);
     if (l == net.L - 1) {
       output_activation(net.output, n_out, m, Z[l], A[l], col);
       break;
@@ -43,7 +44,8 @@ void forward_pass(const Shape& net, long m, const T* X, const T* const* W, const
 // Backward pass in the course's order: dZL = AL - Y, dWl = (1/m) dZl Aprev^T + (lambd/m) Wl,
 // dbl = (1/m) rowsum(dZl), dA = W^T dZ (times D / keep_prob), dZ = dA * g'(Z), g' from A = g(Z)
 // (Z is not read: it stays in the signature for the mirror's caches). dZ and dA are two
-// scratch buffers of at least max(n_l) * m elements.
+// scratch buffers of at least max(n_l) * m elements. dW[0] == nullptr: the first layer's
+// gradient is left to the caller, with dZ1 in dZ (wide_input.hpp).
 template <class T>
 void backward_pass(const Shape& net, long m, const T* Y, const T* const* W, const T* const* Aprev,
                    const T* const* /*Z*/, const T* const* A, const T* const* D, double lambd,
@@ -58,7 +60,9 @@ void backward_pass(const Shape& net, long m, const T* Y, const T* const* W, cons
   }
   for (int l = L - 1; l >= 0; --l) {
     const long n_out = net.dims[l + 1], n_in = net.dims[l];
-    linear_backward_params(n_out, n_in, m, dZ, Aprev[l], W[l], scale, l2, dW[l], db[l]);
+    if (dW[l] != nullptr) {
+      linear_backward_params(n_out, n_in, m, dZ, Aprev[l], W[l], scale, l2, dW[l], db[l]);
+    }
     if (l == 0) break;
     linear_backward_input(n_out, n_in, m, W[l], dZ, dA);
     const long size = n_in * m;

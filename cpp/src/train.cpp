@@ -12,6 +12,7 @@
 #include "fused_step.hpp"
 #include "optimizers.hpp"
 #include "passes.hpp"
+#include "wide_input.hpp"
 
 namespace nncore {
 namespace NNCORE_ISA {
@@ -47,15 +48,15 @@ struct FlatParams {
 template <class T>
 struct UnfusedWork {
   Vec<Vec<T>> Zs, As, Ds, Adrops;
-  Vec<T*> Z, A, D, Adrop;
-  Vec<const T*> Aprev, Zc, Ac, Dc;
+  Vec<T*> Z, A, D, Adrop, dW;
+  Vec<const T*> Aprev, Zc, Ac, Dc, W;
   Vec<T> dZ, dA, col;
 
   void allocate(const Shape& net, long mbs, bool dropout_on) {
     const std::size_t L = static_cast<std::size_t>(net.L);
     for (auto* v : {&Zs, &As, &Ds, &Adrops}) v->resize(L);
-    for (auto* v : {&Z, &A, &D, &Adrop}) v->resize(L);
-    for (auto* v : {&Aprev, &Zc, &Ac, &Dc}) v->resize(L);
+    for (auto* v : {&Z, &A, &D, &Adrop, &dW}) v->resize(L);
+    for (auto* v : {&Aprev, &Zc, &Ac, &Dc, &W}) v->resize(L);
     for (int l = 0; l < net.L; ++l) {
       const std::size_t size = static_cast<std::size_t>(net.dims[l + 1] * mbs);
       Zs[l].resize(size);
@@ -75,13 +76,21 @@ struct UnfusedWork {
     col.resize(static_cast<std::size_t>(mbs));
   }
 
-  // Forward, cost (without the L2 term) and backward on the (n, mb) batch X, Y.
+  // Forward, cost (without the L2 term) and backward on the (n, mb) batch X, Y; the first
+  // layer's products in their Gram form when `wide` is active.
   double step(const TrainArgs<T>& a, FlatParams<T>& p, long mb, const T* X, const T* Y,
-              std::uint64_t step) {
+              std::uint64_t step, WideInput<T>& wide) {
     const Shape& net = a.net;
     const int L = net.L;
     const bool dropout_on = a.keep_prob < 1.0;
-    forward_pass<T>(net, mb, X, p.W.data(), p.b.data(), a.keep_prob,
+    std::copy(p.W.begin(), p.W.end(), W.begin());
+    std::copy(p.dW.begin(), p.dW.end(), dW.begin());
+    if (wide.active()) {
+      wide.forward(p.b[0], Z[0]);
+      W[0] = nullptr;
+      dW[0] = nullptr;
+    }
+    forward_pass<T>(net, mb, X, W.data(), p.b.data(), a.keep_prob,
                     dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
                     A.data(), D.data(), Adrop.data(), col.data());
     // (dZ, col and dA are free until the backward pass.)
@@ -90,8 +99,12 @@ struct UnfusedWork {
     Aprev[0] = X;
     for (int l = 1; l < L; ++l) Aprev[l] = dropout_on ? Adrop[l - 1] : A[l - 1];
     backward_pass<T>(net, mb, Y, p.W.data(), Aprev.data(), Zc.data(), Ac.data(),
-                     dropout_on ? Dc.data() : nullptr, a.lambd, a.keep_prob, p.dW.data(),
+                     dropout_on ? Dc.data() : nullptr, a.lambd, a.keep_prob, dW.data(),
                      p.db.data(), dZ.data(), dA.data());
+    if (wide.active()) {
+      wide.backward(dZ.data(), static_cast<T>(1.0 / static_cast<double>(mb)),
+                    static_cast<T>(a.lambd / static_cast<double>(mb)), p.db[0]);
+    }
     return cost;
   }
 };
@@ -154,7 +167,7 @@ struct Batches {
 // The training state at an epoch boundary (same-size assign: no allocation after the first).
 template <class T>
 struct Snapshot {
-  Vec<T> theta, v, s;
+  Vec<T> theta, v, s, coef, coef_v;  // (coef, coef_v: WideInput's, when active)
   std::int64_t t = 0;
   std::uint64_t step = 0;
 
@@ -216,8 +229,13 @@ class Loop {
     } else {
       unfused_.allocate(a.net, batches_.mbs, a.keep_prob < 1.0);
     }
+    const bool linear = with_optimizer<T>(a.optimizer, [](auto unit) { return unit.kLinear; });
+    if (wide_input_pays(a.net, a.m, a.num_epochs, a.callback_every, batches_.full_batch, linear,
+                        fused_)) {
+      wide_.start(a.net, a.m, batches_.get(a, 0, a.m).first, a.theta, a.v);
+    }
     if (a.on_nonfinite == kStopNonFinite) {
-      for (Snapshot<T>& sv : div_.saved) sv.save(n(), a.theta, a.v, a.s, t_, step_);
+      for (Snapshot<T>& sv : div_.saved) save(sv);
     }
   }
 
@@ -225,6 +243,7 @@ class Loop {
     for (long epoch = 0; epoch < a_.num_epochs; ++epoch) {
       if (!run_epoch(epoch)) break;
     }
+    if (wide_.active()) wide_.form(a_.theta, a_.v);
     *a_.t = t_;
     *a_.step = step_;
     return result_;
@@ -233,13 +252,48 @@ class Loop {
  private:
   std::size_t n() const { return static_cast<std::size_t>(params_.n); }
 
+  void save(Snapshot<T>& sv) {
+    sv.save(n(), a_.theta, a_.v, a_.s, t_, step_);
+    if (wide_.active()) {
+      const auto nc = static_cast<std::size_t>(wide_.n_coef());
+      sv.coef.assign(wide_.coef(), wide_.coef() + nc);
+      if (wide_.coef_v() != nullptr) sv.coef_v.assign(wide_.coef_v(), wide_.coef_v() + nc);
+    }
+  }
+  void restore(const Snapshot<T>& sv) {
+    sv.restore(n(), a_.theta, a_.v, a_.s, &t_, &step_);
+    if (wide_.active()) {
+      std::copy(sv.coef.begin(), sv.coef.end(), wide_.coef());
+      if (wide_.coef_v() != nullptr) std::copy(sv.coef_v.begin(), sv.coef_v.end(), wide_.coef_v());
+    }
+  }
+
+  // One optimizer step over the flat parameters; with the first layer in its Gram form, W1's
+  // block is stepped in its coefficients instead (the unit is linear there).
+  void optimize(double lr) {
+    const Hyper h{a_.beta, a_.beta1, a_.beta2, a_.epsilon};
+    if (!wide_.active()) {
+      optimizer_step<T>(a_.optimizer, h, lr, t_, params_.n, a_.theta, params_.grad.data(), a_.v,
+                        a_.s);
+      return;
+    }
+    const long skip = a_.net.dims[1] * a_.net.dims[0];
+    const auto after = [skip](T* x) { return x != nullptr ? x + skip : nullptr; };
+    with_optimizer<T>(a_.optimizer, [&](auto unit) {
+      const StepConstants<T> c(lr, h, 0);
+      unit.step(params_.n - skip, a_.theta + skip, params_.grad.data() + skip, after(a_.v),
+                after(a_.s), c, nullptr, nullptr);
+      wide_.step(unit, c);
+    });
+  }
+
   // One epoch; false when the loop stops (hook, divergence).
   bool run_epoch(long epoch) {
     batches_.shuffle(a_, epoch);
     const double lr = a_.learning_rates[epoch];
     const bool stop_nonfinite = a_.on_nonfinite == kStopNonFinite;
     if (mid_epoch_hooks_ && !stop_nonfinite) {
-      epoch_start_.save(n(), a_.theta, a_.v, a_.s, t_, step_);
+      save(epoch_start_);
     }
     double cost_total = 0.0, cost_step = 0.0;
     double first_cost = 0.0;  // the cost at the state the epoch started from (first step)
@@ -249,14 +303,13 @@ class Loop {
       if (start == 0) first_cost = cost_step;
       cost_total += cost_step * static_cast<double>(mb);
       ++step_;
-      optimizer_step<T>(a_.optimizer, Hyper{a_.beta, a_.beta1, a_.beta2, a_.epsilon}, lr, t_,
-                        params_.n, a_.theta, params_.grad.data(), a_.v, a_.s);
+      optimize(lr);
       if (mid_epoch_hooks_ && start + batches_.mbs < a_.m &&
           Clock::now() - last_hook_ >= hook_period()) {
         last_hook_ = Clock::now();
         if (a_.hook(a_.hook_ctx, result_.epochs_done, last_cost_, 0) != 0) {
           const Snapshot<T>& begun = stop_nonfinite ? div_.saved[div_.newest] : epoch_start_;
-          begun.restore(n(), a_.theta, a_.v, a_.s, &t_, &step_);
+          restore(begun);
           result_.status = kStopped;
           return false;
         }
@@ -270,6 +323,7 @@ class Loop {
                               result_.epochs_done % a_.callback_every == 0;
     if (callback_due || (a_.hook != nullptr && Clock::now() - last_hook_ >= hook_period())) {
       last_hook_ = Clock::now();
+      if (callback_due && wide_.active()) wide_.form(a_.theta, a_.v);  // the callback may read them
       if (a_.hook(a_.hook_ctx, result_.epochs_done, last_cost_, callback_due ? 1 : 0) != 0) {
         result_.status = kStopped;
         return false;
@@ -284,11 +338,13 @@ class Loop {
     double cost = fused_ ? fused_step<T>(a_.net, mb, xy.first, xy.second, a_.theta, a_.keep_prob,
                                          a_.dropout_seed, step_, a_.lambd, fw_,
                                          params_.grad.data())
-                         : unfused_.step(a_, params_, mb, xy.first, xy.second, step_);
+                         : unfused_.step(a_, params_, mb, xy.first, xy.second, step_, wide_);
     if (a_.lambd != 0.0) {
       double squares = 0.0;
       for (int l = 0; l < a_.net.L; ++l) {
-        squares += sum_squares<T>(a_.net.dims[l + 1] * a_.net.dims[l], params_.W[l]);
+        squares += l == 0 && wide_.active()
+                       ? wide_.squares(params_.b[0], unfused_.Z[0])
+                       : sum_squares<T>(a_.net.dims[l + 1] * a_.net.dims[l], params_.W[l]);
       }
       cost += 1.0 / static_cast<double>(mb) * (a_.lambd / 2.0) * squares;
     }
@@ -301,18 +357,19 @@ class Loop {
     const long np = params_.n;
     const bool finite = std::isfinite(last_cost_) && all_finite(np, a_.theta) &&
                         (a_.v == nullptr || all_finite(np, a_.v)) &&
-                        (a_.s == nullptr || all_finite(np, a_.s));
+                        (a_.s == nullptr || all_finite(np, a_.s)) &&
+                        (!wide_.active() || wide_.finite());
     if (!finite && result_.nonfinite_epoch < 0) result_.nonfinite_epoch = epoch;
     if (a_.on_nonfinite != kStopNonFinite) return true;
     if (!finite) {
       const int back = std::isfinite(first_cost) ? div_.newest : 1 - div_.newest;
-      div_.saved[back].restore(n(), a_.theta, a_.v, a_.s, &t_, &step_);
+      restore(div_.saved[back]);
       result_.epochs_done = div_.saved_epochs[back];
       result_.status = kDiverged;
       return false;
     }
     div_.newest = 1 - div_.newest;
-    div_.saved[div_.newest].save(n(), a_.theta, a_.v, a_.s, t_, step_);
+    save(div_.saved[div_.newest]);
     div_.saved_epochs[div_.newest] = epoch + 1;
     return true;
   }
@@ -327,6 +384,7 @@ class Loop {
   Batches<T> batches_;
   FusedWork<T> fw_;
   UnfusedWork<T> unfused_;
+  WideInput<T> wide_;
   Divergence<T> div_;
   bool mid_epoch_hooks_;
   Snapshot<T> epoch_start_;  // (mid_epoch_hooks_ without the divergence check's snapshots)
