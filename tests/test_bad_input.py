@@ -84,8 +84,8 @@ def _train_raw(dims, m, theta_size, **kwargs):
         hook_seconds=0.05, on_nonfinite=0,
     )  # fmt: skip
     args = {
-        "X": np.zeros((dims[0], m)), "Y": np.zeros((dims[-1], m)), "dims": dims, "hidden": 0,
-        "output": 0, "theta": np.zeros(theta_size), "v": np.zeros(0), "s": np.zeros(0),
+        "X": np.zeros((dims[0], m)), "rows": False, "Y": np.zeros((dims[-1], m)), "dims": dims,
+        "hidden": 0, "output": 0, "theta": np.zeros(theta_size), "v": np.zeros(0), "s": np.zeros(0),
         "learning_rates": np.ones(1), "costs": np.zeros(1), "state": np.zeros(4, np.int64),
         "config": config, "callback": None, **kwargs,
     }  # fmt: skip
@@ -649,6 +649,10 @@ CASES = [
     ("core-permutation-neg", lambda: _core.numpy_permutation(0, -1), V, "n: expected >= 0"),
     ("core-train-dims", lambda: _train_raw([3, 0, 1], 2, 5), V, "dims: expected sizes in"),
     ("core-train-m0", lambda: _train_raw([3, 1], 0, 4), V, "X: expected shape"),
+    ("core-train-rows-X", lambda: _train_raw([3, 1], 5, 4, rows=True), V,
+     r"X: expected shape \(m, n_x\) with m >= 1 \(rows=True\)"),
+    ("core-train-rows-m0", lambda: _train_raw([3, 1], 0, 4, X=np.zeros((0, 3)), rows=True), V,
+     r"X: expected shape \(m, n_x\)"),
     ("core-train-theta", lambda: _train_raw([3, 1], 2, 5), V, "theta: expected the flat"),
     ("core-train-dims-overflow",
      # 3 * H + 1 == 2**64 + 3: the parameter count wraps around to 3 and matches theta.

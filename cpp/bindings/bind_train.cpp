@@ -45,8 +45,8 @@ int train_hook(void* ctx, long epochs_done, double last_cost, int periodic) {
 // costs[epochs_done], with the state of the last finite one). Returns the first epoch of this
 // call that ended with a non-finite cost or state, or -1 (always -1 with on_nonfinite = 0).
 template <class T>
-long train(const Array<T>& X, const Array<T>& Y, const std::vector<long>& dims, int hidden,
-           int output, Array<T>& theta, Array<T>& v, Array<T>& s,
+long train(const Array<T>& X, bool rows, const Array<T>& Y, const std::vector<long>& dims,
+           int hidden, int output, Array<T>& theta, Array<T>& v, Array<T>& s,
            const Array<double>& learning_rates, Array<double>& costs,
            Array<std::int64_t>& state, const TrainConfig& config, const py::object& callback) {
   expect(dims.size() >= 2, "dims: expected [n_x, n_1, ..., n_L]");
@@ -57,9 +57,12 @@ long train(const Array<T>& X, const Array<T>& Y, const std::vector<long>& dims, 
   const Shape net = shape_of(dims, hidden, output);
   const int optimizer = config.optimizer;
   expect_code(optimizer, kOptimizerNames, "optimizer");
-  expect(X.ndim() == 2 && X.shape(0) == dims.front() && X.shape(1) >= 1,
-         "X: expected shape (n_x, m) with m >= 1");
-  const long m = static_cast<long>(X.shape(1));
+  // rows: X is (m, n_x), one example per row (scikit-learn's layout), else (n_x, m).
+  const int features = rows ? 1 : 0;
+  expect(X.ndim() == 2 && X.shape(features) == dims.front() && X.shape(1 - features) >= 1,
+         rows ? "X: expected shape (m, n_x) with m >= 1 (rows=True)"
+              : "X: expected shape (n_x, m) with m >= 1");
+  const long m = static_cast<long>(X.shape(1 - features));
   expect_shape(Y, dims.back(), m, "Y");
   // In 64 bits whatever `long` is (32 bits on Windows): every count must also fit a long.
   constexpr std::int64_t kMaxCount = std::numeric_limits<long>::max();
@@ -96,6 +99,7 @@ long train(const Array<T>& X, const Array<T>& Y, const std::vector<long>& dims, 
   args.m = m;
   args.n_x = dims.front();
   args.n_y = dims.back();
+  args.x_rows = rows;
   args.X = X.data();
   args.Y = Y.data();
   args.theta = theta.mutable_data();
@@ -171,8 +175,9 @@ void bind_config(py::module_& m) {
 template <class T>
 void bind_train_dtype(py::module_& m) {
   // Keyword-only: the arrays by name, the settings in one TrainConfig.
-  m.def("train", &train<T>, py::kw_only(), py::arg("X").noconvert(), py::arg("Y").noconvert(),
-        py::arg("dims"), py::arg("hidden"), py::arg("output"), py::arg("theta").noconvert(),
+  m.def("train", &train<T>, py::kw_only(), py::arg("X").noconvert(),
+        py::arg("rows").noconvert(), py::arg("Y").noconvert(), py::arg("dims"),
+        py::arg("hidden"), py::arg("output"), py::arg("theta").noconvert(),
         py::arg("v").noconvert(), py::arg("s").noconvert(),
         py::arg("learning_rates").noconvert(), py::arg("costs").noconvert(),
         py::arg("state").noconvert(), py::arg("config"), py::arg("callback"),

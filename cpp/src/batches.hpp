@@ -1,4 +1,5 @@
-// Minibatches: the columns of a shuffled batch gathered into contiguous rows.
+// Minibatches: the columns of a shuffled batch gathered into contiguous rows, from X in either
+// layout (examples as columns or as rows).
 #pragma once
 
 #include "kernel_base.hpp"
@@ -20,27 +21,33 @@ void gather_columns(long rows, long m, const T* src, const std::int64_t* perm, l
   }
 }
 
-// XT (m, rows) = X^T for the (rows, m) X, in 32 x 32 tiles (both sides of a tile stay in cache),
-// column blocks of X spread over the pool.
+// dst = src^T for the (rows, cols) src: dst is (cols, rows) with its rows ld >= rows apart
+// (entries rows..ld of each are left alone). In 32 x 32 tiles (both sides of a tile stay in
+// cache), blocks of the longer side spread over the pool.
 template <class T>
-void transpose(long rows, long m, const T* X, T* XT) {
+void transpose(long rows, long cols, const T* src, T* dst, long ld) {
   constexpr long kTile = 32, kBlock = 1024;
   struct Ctx {
-    long rows, m;
-    const T* X;
-    T* XT;
-  } ctx{rows, m, X, XT};
+    long rows, cols, ld;
+    const T* src;
+    T* dst;
+    bool by_cols;  // blocks of columns of src (else of rows)
+  } ctx{rows, cols, ld, src, dst, cols >= rows};
+  const long along = ctx.by_cols ? cols : rows;
   parallel_for(
-      (m + kBlock - 1) / kBlock,
+      (along + kBlock - 1) / kBlock,
       [](void* p, long t) {
         const Ctx& c = *static_cast<const Ctx*>(p);
-        const long j_end = std::min(c.m, (t + 1) * kBlock);
-        for (long j0 = t * kBlock; j0 < j_end; j0 += kTile) {
-          const long j1 = std::min(j_end, j0 + kTile);
-          for (long r0 = 0; r0 < c.rows; r0 += kTile) {
-            const long r1 = std::min(c.rows, r0 + kTile);
+        const long c0 = c.by_cols ? t * kBlock : 0;
+        const long c1 = c.by_cols ? std::min(c.cols, (t + 1) * kBlock) : c.cols;
+        const long r0 = c.by_cols ? 0 : t * kBlock;
+        const long r1 = c.by_cols ? c.rows : std::min(c.rows, (t + 1) * kBlock);
+        for (long j0 = c0; j0 < c1; j0 += kTile) {
+          const long j1 = std::min(c1, j0 + kTile);
+          for (long i0 = r0; i0 < r1; i0 += kTile) {
+            const long i1 = std::min(r1, i0 + kTile);
             for (long j = j0; j < j1; ++j) {
-              for (long r = r0; r < r1; ++r) c.XT[j * c.rows + r] = c.X[r * c.m + j];
+              for (long i = i0; i < i1; ++i) c.dst[j * c.ld + i] = c.src[i * c.cols + j];
             }
           }
         }
@@ -48,8 +55,9 @@ void transpose(long rows, long m, const T* X, T* XT) {
       &ctx);
 }
 
-// The columns perm[0..mb) of X as the (rows, mb) matrix dst, read from XT = X^T (m, rows), where
-// each example is one contiguous row: mb sequential streams instead of rows * mb random reads.
+// The columns perm[0..mb) of X as the (rows, mb) matrix dst, read from XT = X^T (m, rows) (X with
+// the examples as rows), where each example is one contiguous row: mb sequential streams
+// instead of rows * mb random reads.
 // The rows of dst are ds >= mb apart (columns mb..ds are set to zero).
 template <class T>
 void gather_rows_transposed(long rows, const T* XT, const std::int64_t* perm, long mb, T* dst,

@@ -109,13 +109,21 @@ struct UnfusedWork {
   }
 };
 
-// The batches of an epoch: a's own X, Y (full batch, unfused), or copies with rows `stride`
-// apart: padded to whole packets for the fused step, gathered for minibatches.
+// The batches of an epoch: a's own X, Y (full batch, unfused, examples as columns), or copies
+// with rows `stride` apart: padded to whole packets for the fused step, gathered for
+// minibatches, transposed from examples as rows.
+//
+// Minibatches gather whole examples from X with the examples as rows (a column gather is one
+// cache line per element): the caller's own array when it comes that way, else one transposed
+// copy per call. Full batch in the rows layout takes the one transposed copy it needs (into the
+// padded buffer for the fused step). The batches hold the same numbers in either layout, so
+// training gives bitwise the same results.
 template <class T>
 struct Batches {
   bool full_batch, fused;
   long mbs, stride;
-  Vec<T> XT;
+  const T* examples = nullptr;  // X with the examples as rows, (m, n_x), for minibatches
+  Vec<T> XT;                    // a transposed copy of X, when one is needed
   AlignedBuffer<T> Xb, Yb;  // (on pages of their own: other cores read them, see AlignedBuffer)
   Vec<std::int64_t> perm;
 
@@ -124,25 +132,33 @@ struct Batches {
         fused(fused_),
         mbs(full_batch ? a.m : a.mini_batch_size),
         stride(fused ? padded<T>(mbs) : mbs) {
-    if (!full_batch) {
-      // One transposed copy of X per call (the size of X) makes every minibatch's gather read
-      // whole examples: a column gather from X is one cache line per element.
-      XT.resize(static_cast<std::size_t>(a.n_x * a.m));
-      transpose(a.n_x, a.m, a.X, XT.data());
-      perm.resize(static_cast<std::size_t>(a.m));
-    }
     if (!full_batch || fused) {
       Xb.assign(static_cast<std::size_t>(a.n_x * stride));
       Yb.assign(static_cast<std::size_t>(a.n_y * stride));
     }
+    if (!full_batch) {
+      examples = a.x_rows ? a.X : transposed(a.n_x, a.m, a.X, a.n_x);
+      perm.resize(static_cast<std::size_t>(a.m));
+    } else if (a.x_rows && !fused) {
+      transposed(a.m, a.n_x, a.X, a.m);
+    } else if (a.x_rows) {
+      transpose(a.m, a.n_x, a.X, Xb.data(), stride);
+    }
     if (full_batch && fused) {
-      for (long r = 0; r < a.n_x; ++r) {
+      for (long r = 0; !a.x_rows && r < a.n_x; ++r) {
         std::copy(a.X + r * a.m, a.X + (r + 1) * a.m, Xb.data() + r * stride);
       }
       for (long r = 0; r < a.n_y; ++r) {
         std::copy(a.Y + r * a.m, a.Y + (r + 1) * a.m, Yb.data() + r * stride);
       }
     }
+  }
+
+  // XT = the (rows, cols) src transposed, with its rows ld apart.
+  const T* transposed(long rows, long cols, const T* src, long ld) {
+    XT.resize(static_cast<std::size_t>(cols * ld));
+    transpose(rows, cols, src, XT.data(), ld);
+    return XT.data();
   }
 
   // Epoch e (0-based, this call) shuffles like np.random.seed(shuffle_seed + e + 1).
@@ -154,11 +170,11 @@ struct Batches {
   // The batch of mb examples from `start` of the epoch's order: its X and Y.
   std::pair<const T*, const T*> get(const TrainArgs<T>& a, long start, long mb) {
     if (full_batch) {
-      return fused ? std::make_pair<const T*, const T*>(Xb.data(), Yb.data())
-                   : std::make_pair(a.X, a.Y);
+      if (fused) return {Xb.data(), Yb.data()};
+      return {a.x_rows ? XT.data() : a.X, a.Y};
     }
     const long ds = fused ? padded<T>(mb) : mb;
-    gather_rows_transposed(a.n_x, XT.data(), perm.data() + start, mb, Xb.data(), ds);
+    gather_rows_transposed(a.n_x, examples, perm.data() + start, mb, Xb.data(), ds);
     gather_columns(a.n_y, a.m, a.Y, perm.data() + start, mb, Yb.data(), ds);
     return {Xb.data(), Yb.data()};
   }

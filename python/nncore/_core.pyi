@@ -125,6 +125,7 @@ class _F64Kernels(Protocol):
     def train(
         *,
         X: _F64,
+        rows: bool,
         Y: _F64,
         dims: Sequence[SupportsIndex],
         hidden: SupportsIndex,
@@ -209,6 +210,7 @@ class _F32Kernels(Protocol):
     def train(
         *,
         X: _F32,
+        rows: bool,
         Y: _F32,
         dims: Sequence[SupportsIndex],
         hidden: SupportsIndex,

@@ -247,9 +247,11 @@ def run(
     progress=False,
     on_nonfinite="raise",
     chunks=None,
+    rows=False,
 ) -> tuple[np.ndarray, bool, tuple[int, float, int] | None]:
     """The core's training loop, in place on theta, v and s, starting from ``state``
-    (``[t, step, ...]``). Returns ``(costs, interrupted, diverged)``.
+    (``[t, step, ...]``). Returns ``(costs, interrupted, diverged)``. ``X`` is ``(n_x, m)``,
+    or ``(m, n_x)`` (one example per row) with ``rows=True``; ``Y`` is ``(n_y, m)``.
 
     ``rates(first, n)`` gives the learning rates of epochs ``first .. first + n - 1``
     (counted from the network's first epoch). The epochs go to the core in calls of at most
@@ -309,7 +311,7 @@ def run(
         config.num_epochs, config.callback_every = n, core_every
         config.shuffle_seed = shuffle_seed + offset
         bad = core_for(theta.dtype).train(
-            X=X, Y=Y, dims=list(dims), hidden=HIDDEN[hidden], output=OUTPUTS[output],
+            X=X, rows=rows, Y=Y, dims=list(dims), hidden=HIDDEN[hidden], output=OUTPUTS[output],
             theta=theta, v=v, s=s, learning_rates=rates(first_epoch + offset, n), costs=costs,
             state=st, config=config, callback=hook,
         )  # fmt: skip

@@ -52,6 +52,10 @@ FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 MAX_WIDTH = 2**31 - 1
 # Counts (epochs, steps, Adam's t) reach the core as int64.
 MAX_INT64 = 2**63 - 1
+# Entries checked for NaN and inf at once (the check's boolean temporary stays this small).
+FINITE_BLOCK = 2**18
+# The two layouts of the examples: columns (the course's (n_x, m)), rows (scikit-learn's).
+LAYOUTS = ("columns", "rows")
 _GRAD_KEY = re.compile(r"d[Wb](\d+)\Z")
 
 
@@ -86,6 +90,29 @@ def real_array(a, name: str) -> np.ndarray:
     return arr
 
 
+def matrix(a: np.ndarray, name: str, rows: int | None = None, cols: int | None = None) -> None:
+    """Check that ``a`` is 2-D of shape ``(rows, cols)`` (``None``: any)."""
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {a.shape}")
+    if (rows is not None and a.shape[0] != rows) or (cols is not None and a.shape[1] != cols):
+        want = f"({'any' if rows is None else rows}, {'any' if cols is None else cols})"
+        raise ValueError(f"{name} must have shape {want}, got {a.shape}")
+
+
+def all_finite(a: np.ndarray) -> bool:
+    """``np.isfinite(a).all()`` of a 2-D array in blocks of at most ``FINITE_BLOCK`` entries, so
+    that checking a large ``X`` takes no array of its size."""
+    if a.size <= FINITE_BLOCK:
+        return bool(np.isfinite(a).all())
+    n_rows, n_cols = a.shape
+    row_step, col_step = max(1, FINITE_BLOCK // n_cols), min(n_cols, FINITE_BLOCK)
+    return all(
+        np.isfinite(a[i : i + row_step, j : j + col_step]).all()
+        for i in range(0, n_rows, row_step)
+        for j in range(0, n_cols, col_step)
+    )
+
+
 def array2d(
     a,
     name: str,
@@ -95,7 +122,7 @@ def array2d(
     finite: bool = True,
     cast: bool = False,
 ) -> np.ndarray:
-    """A C-contiguous 2-D array of ``dtype`` (no copy when it already is one).
+    """A C-contiguous 2-D array of ``dtype`` (no copy when it already is one, else one copy).
 
     ``cast=True`` converts real numbers of another dtype (labels given as integers, say);
     otherwise the dtype must already be ``dtype``. Bool, complex, object and string arrays are
@@ -103,25 +130,22 @@ def array2d(
     """
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(a).__name__}")
-    if a.dtype != dtype:
-        if not cast or a.dtype.kind not in "iuf":
-            raise TypeError(f"{name} must have dtype {dtype}, got {a.dtype}")
-        a = a.astype(dtype)
-    if a.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got shape {a.shape}")
-    if (rows is not None and a.shape[0] != rows) or (cols is not None and a.shape[1] != cols):
-        want = f"({'any' if rows is None else rows}, {'any' if cols is None else cols})"
-        raise ValueError(f"{name} must have shape {want}, got {a.shape}")
-    if finite and not np.isfinite(a).all():
+    if a.dtype != dtype and (not cast or a.dtype.kind not in "iuf"):
+        raise TypeError(f"{name} must have dtype {dtype}, got {a.dtype}")
+    matrix(a, name, rows, cols)
+    a = np.ascontiguousarray(a, dtype=dtype)
+    if finite and not all_finite(a):
         raise ValueError(f"{name} contains NaN or inf")
-    return np.ascontiguousarray(a)
+    return a
 
 
-def examples(a: np.ndarray, name: str = "X") -> int:
-    """Number of examples ``m`` (columns) of a checked 2-D array: at least one."""
-    m = a.shape[1]
+def examples(a: np.ndarray, name: str = "X", rows: bool = False) -> int:
+    """Number of examples ``m`` of a checked 2-D array (its columns, or its rows with
+    ``rows=True``): at least one."""
+    m = a.shape[0 if rows else 1]
     if m < 1:
-        raise ValueError(f"{name} must hold at least one example (column), got shape {a.shape}")
+        what = "row" if rows else "column"
+        raise ValueError(f"{name} must hold at least one example ({what}), got shape {a.shape}")
     return m
 
 

@@ -27,8 +27,9 @@ from ._training import (
 __all__ = ["Network"]
 
 INITIALIZATIONS = ("he", "xavier", "random", "zeros", "deep")
-# Bound on the memory of predict's forward pass (the activations of every layer) beyond its
-# input and output: X is forwarded in blocks of columns that fit.
+# Bound on the memory of predict's forward pass (the activations of every layer, and the block
+# of X converted to the network's dtype and layout) beyond its input and output: X is forwarded
+# in blocks of examples that fit.
 PREDICT_BYTES = 64 * 2**20
 
 
@@ -78,7 +79,8 @@ def _reader(what: str, in_fit_callback: bool = True):
 class Network:
     """A dense network ``[LINEAR -> hidden] * (L-1) -> LINEAR -> output``.
 
-    Same ``(n_x, m)`` layout as the course: one column per example.
+    Same ``(n_x, m)`` layout as the course: one column per example; ``layout="rows"`` takes
+    and gives every array of examples transposed (scikit-learn's ``(m, n_x)``).
 
     Parameters
     ----------
@@ -500,6 +502,7 @@ class Network:
         callback_every: int = 10,
         progress: bool = False,
         on_nonfinite: str = "raise",
+        layout: str = "columns",
     ) -> Network:
         """Train on ``X`` (``(n_x, m)``) and ``Y``; the whole loop runs in the core.
 
@@ -547,6 +550,12 @@ class Network:
             epoch, after which ``fit`` can continue, for instance with a lower learning rate;
             ``"warn"`` trains on and issues one ``RuntimeWarning``; ``"ignore"`` trains on
             silently.
+        layout : {"columns", "rows"}, optional
+            ``"columns"``: ``X`` is ``(n_x, m)`` and ``Y`` ``(n_L, m)``, one column per
+            example (the course's). ``"rows"``: ``X`` is ``(m, n_x)`` and ``Y`` ``(m, n_L)``,
+            one row per example (scikit-learn's); the core reads such an ``X`` in place, so a
+            C-contiguous ``X`` of the network's dtype is not copied at all (see
+            ``docs/sklearn.md``). Either layout trains bitwise alike.
 
         Returns
         -------
@@ -571,14 +580,15 @@ class Network:
             self._check_state()
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"cannot fit the network: {exc}") from None
-        X = self._input(X)
-        Y = self._targets(Y, X.shape[1])
+        rows = chk.choice(layout, "layout", chk.LAYOUTS) == "rows"
+        X = self._input(X, rows)
+        Y = self._targets(Y, X.shape[0 if rows else 1], rows)
         chk.choice(optimizer, "optimizer", OPTIMIZER_CODES)
         hp = check_hyperparameters(
             learning_rate, beta, beta1, beta2, epsilon, lambd, keep_prob, decay_rate
         )
         num_epochs = chk.integer(num_epochs, "num_epochs", low=0, high=chk.MAX_INT64)
-        batch = chk.batch_size(mini_batch_size, X.shape[1])
+        batch = chk.batch_size(mini_batch_size, Y.shape[1])
         callback_every = chk.integer(callback_every, "callback_every", low=1, high=chk.MAX_INT64)
         progress = chk.flag(progress, "progress")
         chk.choice(on_nonfinite, "on_nonfinite", ON_NONFINITE)
@@ -615,7 +625,7 @@ class Network:
                 keep_prob=hp["keep_prob"], beta=hp["beta"], beta1=hp["beta1"],
                 beta2=hp["beta2"], epsilon=hp["epsilon"], rates=rates, dropout_seed=self.seed,
                 first_epoch=self.epochs, callback=callback, callback_every=callback_every,
-                progress=progress, on_nonfinite=on_nonfinite, chunks=chunks,
+                progress=progress, on_nonfinite=on_nonfinite, chunks=chunks, rows=rows,
             )  # fmt: skip
         finally:
             # Whatever exception came (from the callback, a signal handler, a decay function):
@@ -631,18 +641,27 @@ class Network:
     # Inference
     # -----------------------------------------------------------------------------------------
 
-    def _input(self, X) -> np.ndarray:
-        """``X`` converted once to a C-ordered ``(n_x, m)`` array of the network's dtype."""
+    def _input(self, X, rows: bool = False) -> np.ndarray:
+        """``X`` converted once to a C-ordered array of the network's dtype, ``(n_x, m)``, or
+        ``(m, n_x)`` with ``rows``."""
+        n_x = self.layers_dims[0]
         X = chk.real_array(X, "X")
-        X = chk.array2d(X, "X", self.dtype, rows=self.layers_dims[0], cast=True)
-        chk.examples(X)
+        X = chk.array2d(X, "X", self.dtype, rows=None if rows else n_x,
+                        cols=n_x if rows else None, cast=True)  # fmt: skip
+        chk.examples(X, rows=rows)
         return X
 
-    def _targets(self, Y, m: int) -> np.ndarray:
+    def _targets(self, Y, m: int, rows: bool = False) -> np.ndarray:
+        """``Y`` checked and converted to the core's ``(n_L, m)``; with ``rows`` it comes as
+        ``(m, n_L)`` (a vector of ``m`` labels in either layout)."""
         Y = chk.real_array(Y, "Y")
         n_out = self.layers_dims[-1]
         if Y.ndim == 1:
             Y = Y.reshape(1, -1)
+        elif rows and Y.ndim == 2:
+            if Y.shape[0] != m:
+                raise ValueError(f"Y must have shape ({m}, {n_out}) (layout='rows'), got {Y.shape}")
+            Y = Y.T
         if self.output == "softmax" and Y.shape == (1, m) and n_out > 1:
             labels = Y.ravel()
             if not np.isfinite(labels).all() or (labels != np.round(labels)).any():
@@ -658,14 +677,19 @@ class Network:
         Y = chk.labels(Y, "Y", self.dtype, n_out, m, sigmoid=self.output == "sigmoid")
         return chk.distributions(Y, "Y") if self.output == "softmax" else Y
 
-    def _forward(self, X) -> np.ndarray:
-        """The output activations; refuses to answer from non-finite parameters or with a
-        non-finite output (see Notes of :meth:`predict`)."""
+    def _forward(self, X, layout: str) -> np.ndarray:
+        """The output activations, ``(n_L, m)`` (``(m, n_L)`` in the rows layout); refuses to
+        answer from non-finite parameters or with a non-finite output (see Notes of
+        :meth:`predict`)."""
         try:
             self._check_state()
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"cannot predict: {exc}") from None
-        X = self._input(X)
+        rows = chk.choice(layout, "layout", chk.LAYOUTS) == "rows"
+        n_x = self.layers_dims[0]
+        X = chk.real_array(X, "X")
+        chk.matrix(X, "X", rows=None if rows else n_x, cols=n_x if rows else None)
+        m = chk.examples(X, rows=rows)
         if not np.isfinite(self._theta).all():
             raise ValueError(
                 "cannot predict: the network's parameters hold NaN or inf (a training that "
@@ -673,28 +697,37 @@ class Network:
                 "train it on from finite parameters or load a finite one"
             )
         W, b = map(list, zip(*layers(self._theta, self.layers_dims)))
-        # The forward pass keeps Z and A of every layer: in blocks of columns, the memory it
-        # takes beyond X and the output is bounded whatever m (each column is independent).
-        per_column = 2 * sum(self.layers_dims[1:]) * self.dtype.itemsize
-        block = max(1, PREDICT_BYTES // per_column)
-        m = X.shape[1]
-        out = np.empty((self.layers_dims[-1], m), self.dtype)
+        # The forward pass keeps Z and A of every layer, and takes X as a C-ordered (n_x, m) of
+        # the network's dtype: in blocks of examples, each converted (transposed from the rows
+        # layout) on its own, the memory it takes beyond X and the output is bounded whatever
+        # m (each example is independent).
+        per_example = (2 * sum(self.layers_dims[1:]) + n_x) * self.dtype.itemsize
+        block = max(1, PREDICT_BYTES // per_example)
+        out = np.empty((m, self.layers_dims[-1]) if rows else (self.layers_dims[-1], m), self.dtype)
         for start in range(0, m, block):
-            Xb = X if block >= m else np.ascontiguousarray(X[:, start : start + block])
+            part = slice(start, start + block)
+            Xb = np.ascontiguousarray(X[part].T if rows else X[:, part], dtype=self.dtype)
+            if not chk.all_finite(Xb):
+                raise ValueError("X contains NaN or inf")
             _, A, _, _ = core_for(self.dtype).forward(
                 Xb, W, b, HIDDEN[self.hidden_activation], OUTPUTS[self.output], 1.0, 0, [], 0, 0
             )
-            out[:, start : start + block] = A[-1]
-        if not np.isfinite(out).all():
-            bad = int(np.argmax(~np.isfinite(out).all(axis=0)))
+            if rows:
+                out[part] = A[-1].T
+            else:
+                out[:, part] = A[-1]
+        finite = chk.all_finite(out)
+        if not finite:
+            bad = int(np.argmax(~np.isfinite(out).all(axis=1 if rows else 0)))
             raise ValueError(
-                f"cannot predict: the output of example {bad} (column of X) is NaN or inf: "
-                f"the parameters are finite but overflow {self.dtype.name} for this input"
+                f"cannot predict: the output of example {bad} ({'row' if rows else 'column'} "
+                f"of X) is NaN or inf: the parameters are finite but overflow "
+                f"{self.dtype.name} for this input"
             )
         return out
 
     @_reader("predict_proba")
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X, layout: str = "columns") -> np.ndarray:
         """Output probabilities.
 
         Parameters
@@ -702,12 +735,15 @@ class Network:
         X : array_like
             Input, shape ``(n_x, m)`` with ``m >= 1``, finite real numbers (converted to the
             network's dtype, as in :meth:`fit`).
+        layout : {"columns", "rows"}, optional
+            ``"rows"``: ``X`` is ``(m, n_x)`` and the result ``(m, n_L)``, one row per
+            example.
 
         Returns
         -------
         numpy.ndarray
             Shape ``(n_L, m)``, the network's dtype: the sigmoid outputs, or for
-            ``output="softmax"`` columns summing to 1.
+            ``output="softmax"`` columns summing to 1 (its transpose with ``layout="rows"``).
 
         Raises
         ------
@@ -720,10 +756,10 @@ class Network:
         """
         if self.output == "identity":
             raise ValueError("predict_proba needs output='sigmoid' or 'softmax'; use predict")
-        return self._forward(X)
+        return self._forward(X, layout)
 
     @_reader("predict")
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, layout: str = "columns") -> np.ndarray:
         """Class labels or, for ``output="identity"``, the predicted values.
 
         Parameters
@@ -731,6 +767,9 @@ class Network:
         X : array_like
             Input, shape ``(n_x, m)`` with ``m >= 1``, finite real numbers (converted to the
             network's dtype, as in :meth:`fit`).
+        layout : {"columns", "rows"}, optional
+            ``"rows"``: ``X`` is ``(m, n_x)`` and the result the transpose of the columns
+            layout's (``(m, n_L)``, or ``(m, 1)`` for softmax), one row per example.
 
         Returns
         -------
@@ -757,14 +796,17 @@ class Network:
         such a network, to inspect it.
 
         Memory: the forward pass keeps every layer's activations, so a large ``X`` goes
-        through it in blocks of columns (at most ``PREDICT_BYTES``, 64 MiB, of activations at
-        a time). Each column's result agrees with a one-pass forward to rounding.
+        through it in blocks of examples, each converted to the network's dtype and layout on
+        its own (at most ``PREDICT_BYTES``, 64 MiB, of activations and converted input at a
+        time, whatever ``m``). Each example's result agrees with a one-pass forward to
+        rounding.
         """
-        A = self._forward(X)
+        A = self._forward(X, layout)
+        axis = 1 if layout == "rows" else 0  # (checked by _forward)
         if self.output == "sigmoid":
             return (A > 0.5).astype(np.int64)
         if self.output == "softmax":
-            return np.argmax(A, axis=0).reshape(1, -1)
+            return np.expand_dims(np.argmax(A, axis=axis), axis)
         return A
 
     @property

@@ -346,16 +346,18 @@ class _BaseMLP(BaseEstimator):
         return X.tocsr() if scipy.sparse.issparse(X) else X
 
     def _raw(self, X) -> np.ndarray:
-        """The network's output ``(n_outputs, n_samples)`` for checked ``X`` (rows)."""
+        """The network's output ``(n_outputs, n_samples)`` (a transposed view) for checked
+        ``X``. The network takes the rows as they are and converts them a block at a time."""
         net = self.network_
-        parts = []
-        for block in _blocks(X.shape[0], X):
-            cols = _rows(X[block], net.dtype)
-            parts.append(net.predict(cols) if net.output == "identity" else net.predict_proba(cols))
-        A = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        forward = net.predict if net.output == "identity" else net.predict_proba
+        parts = [
+            forward(X[block].toarray() if scipy.sparse.issparse(X) else X[block], layout="rows")
+            for block in _blocks(X.shape[0], X)
+        ]
+        A = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         if self._loss_kind == "poisson":
             A = np.exp(A)
-        return A
+        return A.T
 
     def _output(self, X) -> np.ndarray:
         """The network's output for ``X`` in scikit-learn's layout ``(n_samples, n_outputs)``."""
@@ -739,8 +741,6 @@ class _BaseMLP(BaseEstimator):
     def _train_core(self, X, Y, w, batch_size, epochs, route, end_epoch, state) -> None:
         """Epochs in the core's loop; a new run of epochs when the adaptive rate changes."""
         net = self.network_
-        XT = np.ascontiguousarray(X.T, dtype=net.dtype)
-        YT = np.ascontiguousarray(Y.T, dtype=net.dtype)
         args = {k: v for k, v in route.items() if k != "scale"}
         # One batch of every example is full-batch descent: same steps without the shuffle.
         mbs = None if batch_size >= X.shape[0] else batch_size
@@ -757,7 +757,9 @@ class _BaseMLP(BaseEstimator):
                 return route["scale"] * (now if j == 0 else opt.rate_after(t0 + j * n))
 
             try:
-                net.fit(XT, YT, mini_batch_size=mbs, num_epochs=epochs - self.n_iter_,
+                # The rows as they are: the core reads a C-contiguous X of the network's dtype
+                # in place (Network.fit converts anything else once).
+                net.fit(X, Y, layout="rows", mini_batch_size=mbs, num_epochs=epochs - self.n_iter_,
                         learning_rate=route["scale"] * opt.learning_rate,
                         decay=decay if opt.schedule == "invscaling" else None,
                         callback=lambda epoch, cost: end_epoch(cost), callback_every=1,

@@ -463,7 +463,8 @@ def t_core_train(d):
         n_params = 0
     n_x = dims[0] if dims and dims[0] <= MAX_ALLOC else 1
     n_y = dims[-1] if dims and dims[-1] <= MAX_ALLOC else 1
-    X = d.array((n_x, m), dt)
+    rows = d.bool()
+    X = d.array((m, n_x) if rows else (n_x, m), dt)
     Y = d.array((n_y, m), dt, labels=True)
     theta = d.array((n_params,), dt)
     v, s = d.array((n_params,), dt), d.array((n_params,), dt)
@@ -479,8 +480,8 @@ def t_core_train(d):
         on_nonfinite=d.int(-1, 3),
     )  # fmt: skip
     core.train(
-        X=X, Y=Y, dims=dims, hidden=d.int(-1, 2), output=d.int(-1, 3), theta=theta, v=v, s=s,
-        learning_rates=rates, costs=costs, state=state, config=config,
+        X=X, rows=rows, Y=Y, dims=dims, hidden=d.int(-1, 2), output=d.int(-1, 3), theta=theta,
+        v=v, s=s, learning_rates=rates, costs=costs, state=state, config=config,
         callback=_callback(d) if d.bool() else d.pick([None, 3, "x"]),
     )  # fmt: skip
 

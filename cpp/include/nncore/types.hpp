@@ -159,7 +159,8 @@ template <class T>
 struct TrainArgs : TrainConfig {
   Shape net;
   long m, n_x, n_y;
-  const T* X;  // (n_x, m)
+  bool x_rows;  // X is (m, n_x), one example per row (scikit-learn's layout), else (n_x, m)
+  const T* X;   // (n_x, m), or (m, n_x) with x_rows
   const T* Y;  // (n_y, m)
   T* theta;    // flat W1, b1, W2, b2, ... (row-major), updated in place
   T* v;        // same layout (kStateV), nullptr when the optimizer keeps no v
