@@ -111,6 +111,28 @@ def test_the_helper_modules_names(mod):
         np.testing.assert_allclose(new[k], p[k] - 0.5 * g["d" + k], rtol=RTOL)
 
 
+@pytest.mark.parametrize("mod", MODULES)
+def test_the_cost_is_the_courses_float_bit_for_bit(mod):
+    # The notebooks print the cost's repr: "Cost after iteration 0: 0.6931471805599453" with
+    # the zeros initialization (every output 0.5). Within 1e-12 is not enough to print that.
+    m = 300
+    half = np.full((1, m), 0.5)
+    Y = (np.arange(m) % 2).reshape(1, m)
+    assert mod.compute_loss(half, Y) == 0.6931471805599453
+    assert mod.compute_cost(half, Y) == 0.6931471805599453
+    # The course's expression written out: 1/m * nansum of the log-probabilities.
+    rng = np.random.RandomState(0)
+    AL = rng.uniform(0.01, 0.99, (1, 211))
+    Y = rng.randint(0, 2, (1, 211))
+    logprobs = np.multiply(-np.log(AL), Y) + np.multiply(-np.log(1 - AL), 1 - Y)
+    course = 1.0 / 211 * np.nansum(logprobs)
+    assert mod.compute_cost(AL, Y) == course
+    p = _three_layer_parameters(shapes=((4, 3), (2, 4), (1, 2)))
+    squares = np.sum(np.square(p["W1"])) + np.sum(np.square(p["W2"])) + np.sum(np.square(p["W3"]))
+    regularized = course + (1 / 211) * (0.7 / 2) * squares
+    assert mod.compute_cost_with_regularization(AL, Y, p, 0.7) == regularized
+
+
 # ---------------------------------------------------------------------------------------------
 # Regularization assignment
 # ---------------------------------------------------------------------------------------------

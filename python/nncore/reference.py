@@ -30,6 +30,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _costs
 from ._types import (
     LayerCache,
     caches_activation,
@@ -525,11 +526,7 @@ def compute_cost(AL: np.ndarray, Y: np.ndarray) -> np.float64:
     numpy.float64
         The cost (may be ``inf``), a numpy scalar as in the course (``.shape == ()``).
     """
-    m = Y.shape[1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logprobs = np.multiply(-np.log(AL), Y) + np.multiply(-np.log(1 - AL), 1 - Y)
-        cost = 1.0 / m * np.nansum(logprobs)
-    return np.float64(cost)
+    return _costs.cross_entropy(AL, Y)
 
 
 def compute_cost_with_regularization(
@@ -553,12 +550,9 @@ def compute_cost_with_regularization(
     numpy.float64
         The regularized cost, a numpy scalar as in the course.
     """
-    m = Y.shape[1]
     cross_entropy_cost = compute_cost(AL, Y)
-    L = _num_layers(parameters)
-    squares = sum(np.sum(np.square(parameters[f"W{l}"])) for l in range(1, L + 1))
-    L2_regularization_cost = (1 / m) * (lambd / 2) * squares
-    return np.float64(cross_entropy_cost + L2_regularization_cost)
+    weights = [parameters[f"W{l}"] for l in range(1, _num_layers(parameters) + 1)]
+    return np.float64(cross_entropy_cost + _costs.l2_penalty(weights, Y.shape[1], lambd))
 
 
 def compute_loss(a3: np.ndarray, Y: np.ndarray) -> np.float64:
