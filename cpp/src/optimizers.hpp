@@ -129,6 +129,34 @@ decltype(auto) with_optimizer(int optimizer, F&& f) {
   throw std::invalid_argument("optimizer: not an optimizer code");
 }
 
+// unit.step over n parameters, in chunks on the pool when there are many: a step is element by
+// element, so the chunks change nothing in the result, and a large network's parameters and
+// state (Adam: four arrays) stream through both cores' caches at once.
+constexpr long kStepChunk = 1L << 15;
+template <class T, class Unit>
+void step_parallel(Unit unit, long n, T* p, const T* g, T* v, T* s, const StepConstants<T>& c) {
+  if (n < 2 * kStepChunk) {
+    unit.step(n, p, g, v, s, c, nullptr, nullptr);
+    return;
+  }
+  struct Ctx {
+    long n;
+    T *p, *v, *s;
+    const T* g;
+    const StepConstants<T>* c;
+  } ctx{n, p, v, s, g, &c};
+  parallel_for(
+      (n + kStepChunk - 1) / kStepChunk,
+      [](void* q, long task) {
+        const Ctx& x = *static_cast<const Ctx*>(q);
+        const long i = task * kStepChunk;
+        const auto at = [i](T* a) { return a != nullptr ? a + i : nullptr; };
+        Unit::step(std::min(kStepChunk, x.n - i), x.p + i, x.g + i, at(x.v), at(x.s), *x.c,
+                   nullptr, nullptr);
+      },
+      &ctx);
+}
+
 // One optimizer step of the training loop over the n flat parameters (Adam's t advanced first).
 template <class T>
 void optimizer_step(int optimizer, const Hyper& h, double lr, std::int64_t& t, long n, T* theta,
@@ -136,7 +164,7 @@ void optimizer_step(int optimizer, const Hyper& h, double lr, std::int64_t& t, l
   with_optimizer<T>(optimizer, [&](auto unit) {
     if (unit.kCountsSteps) ++t;
     const StepConstants<T> c(lr, h, unit.kCountsSteps ? t : 0);
-    unit.step(n, theta, g, v, s, c, nullptr, nullptr);
+    step_parallel(unit, n, theta, g, v, s, c);
   });
 }
 

@@ -123,7 +123,7 @@ struct Batches {
   bool full_batch, fused;
   long mbs, stride;
   const T* examples = nullptr;  // X with the examples as rows, (m, n_x), for minibatches
-  Vec<T> XT;                    // a transposed copy of X, when one is needed
+  RawBuffer<T> XT;              // a transposed copy of X, when one is needed (written in full)
   AlignedBuffer<T> Xb, Yb;  // (on pages of their own: other cores read them, see AlignedBuffer)
   Vec<std::int64_t> perm;
 
@@ -156,7 +156,7 @@ struct Batches {
 
   // XT = the (rows, cols) src transposed, with its rows ld apart.
   const T* transposed(long rows, long cols, const T* src, long ld) {
-    XT.resize(static_cast<std::size_t>(cols * ld));
+    XT.allocate(static_cast<std::size_t>(cols * ld));
     transpose(rows, cols, src, XT.data(), ld);
     return XT.data();
   }
@@ -297,8 +297,8 @@ class Loop {
     const auto after = [skip](T* x) { return x != nullptr ? x + skip : nullptr; };
     with_optimizer<T>(a_.optimizer, [&](auto unit) {
       const StepConstants<T> c(lr, h, 0);
-      unit.step(params_.n - skip, a_.theta + skip, params_.grad.data() + skip, after(a_.v),
-                after(a_.s), c, nullptr, nullptr);
+      step_parallel(unit, params_.n - skip, a_.theta + skip, params_.grad.data() + skip,
+                    after(a_.v), after(a_.s), c);
       wide_.step(unit, c);
     });
   }
