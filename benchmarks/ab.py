@@ -1,16 +1,20 @@
-"""Two builds of nncore side by side on compare.py's workloads, runs alternated.
+"""Two builds (or two SIMD targets) of nncore side by side on compare.py's workloads, runs
+alternated.
 
     python benchmarks/ab.py OLD NEW [--only W1,W2] [--rounds 5] [--threads 1,2] [--processes 1]
+    python benchmarks/ab.py python@x86-64-v3 python@x86-64-v4 --only W4f32,W5 --threads 2
 
 OLD and NEW are folders that each hold an ``nncore`` package with its compiled ``_core`` (for
 example ``git archive <commit> python/nncore | tar -x -C old`` plus that build's ``_core*.so``
-copied into ``old/python/nncore``; pass ``old/python``). Every timing is one whole training run
-(compare.py's ``prepare_nncore``) in a fresh interpreter, so the two builds never share a
-process; each round runs every (workload, threads, build) once, the builds in alternating order,
-so that a change in the machine's load hits both alike. ``--processes N`` starts N identical
-runs at once per timing (each its own interpreter) and records each one's time: the throughput
-question of N processes sharing the machine. Prints the median and the minimum per cell and the
-ratio NEW / OLD of the medians (< 1: NEW is faster).
+copied into ``old/python/nncore``; pass ``old/python``). ``FOLDER@ISA`` runs that build on the
+SIMD target ISA (``nncore._core.set_isa``), so one build's targets can be compared. Every
+timing is one whole training run (compare.py's ``prepare_nncore``) in a fresh interpreter, so
+the two builds never share a process; each round runs every (workload, threads, build) once,
+the builds in alternating order, so that a change in the machine's load hits both alike.
+``--processes N`` starts N identical runs at once per timing (each its own interpreter) and
+records each one's time: the throughput question of N processes sharing the machine. Prints
+the median and the minimum per cell and the ratio NEW / OLD of the medians (< 1: NEW is
+faster).
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ sys.path.insert(0, {root!r})
 sys.path.insert(1, {here!r})
 import nncore
 assert nncore.__file__.startswith({root!r}), nncore.__file__
+if {isa!r}:
+    nncore._core.set_isa({isa!r})
 nncore.set_num_threads({threads})
 import compare
 wl = next(w for w in compare.WORKLOADS if w.key == {key!r})
@@ -45,9 +51,12 @@ print(json.dumps([time.perf_counter() - start, cost]))
 """
 
 
-def runs(root: str, key: str, threads: int, processes: int) -> list[float]:
-    """The times of `processes` runs started together."""
-    code = CHILD.format(root=root, here=str(HERE), threads=threads, key=key)
+def runs(spec: str, key: str, threads: int, processes: int) -> list[float]:
+    """The times of `processes` runs started together of the build ``FOLDER[@ISA]``."""
+    root, _, isa = spec.partition("@")
+    code = CHILD.format(
+        root=os.path.abspath(root), here=str(HERE), threads=threads, key=key, isa=isa
+    )
     procs = [
         subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
         for _ in range(processes)
@@ -70,7 +79,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--processes", type=int, default=1, help="runs started together")
     args = parser.parse_args(argv)
-    roots = {"old": os.path.abspath(args.old), "new": os.path.abspath(args.new)}
+    roots = {"old": args.old, "new": args.new}
     keys = [k.strip() for k in args.only.split(",") if k.strip()]
     threads = [int(t) for t in args.threads.split(",")]
     times: dict = {}

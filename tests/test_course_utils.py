@@ -145,3 +145,83 @@ def test_load_2D_dataset_plots_and_reads_the_file(tmp_path):
     got = reg_utils.load_2D_dataset(path)
     for array, key in zip(got, ("X", "y", "Xval", "yval")):
         np.testing.assert_array_equal(array, data[key].T)
+
+
+# ---------------------------------------------------------------------------------------------
+# The notebooks' training loops on the helper modules print the course's figures (slow)
+# ---------------------------------------------------------------------------------------------
+
+MODULES = [pytest.param(nncore.reference, id="reference"), pytest.param(nncore, id="nncore")]
+
+
+def _notebook_initialization_run(mod, initialization):
+    """The initialization notebook's loop: full batch, lr 0.01, 15000 iterations, [2, 10, 5, 1],
+    with init_utils' forward, compute_loss, backward (lower-case keys) and update."""
+    from nncore.datasets import load_circles
+
+    train_X, train_Y, test_X, test_Y = load_circles()
+    parameters = getattr(mod, f"initialize_parameters_{initialization}")([2, 10, 5, 1])
+    backward = init_utils.backward_propagation
+    if mod is nncore.reference:
+
+        def backward(X, Y, cache):
+            from nncore.course_utils._common import lowercase_gradients
+
+            return lowercase_gradients(mod.backward_propagation(X, Y, cache), X.shape[1])
+
+    first = None
+    for i in range(15000):
+        a3, cache = mod.forward_propagation(train_X, parameters)
+        cost = mod.compute_loss(a3, train_Y)
+        first = cost if i == 0 else first
+        grads = backward(train_X, train_Y, cache)
+        parameters = mod.update_parameters(parameters, grads, 0.01)
+    train = float(np.mean(mod.predict_dec(parameters, train_X) == train_Y))
+    test = float(np.mean(mod.predict_dec(parameters, test_X) == test_Y))
+    return first, train, test
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mod", MODULES)
+@pytest.mark.parametrize(
+    ("initialization", "cost0", "train", "test"),
+    [
+        ("zeros", "0.6931471805599453", 0.5, 0.5),
+        ("he", "0.8830537463419761", 0.9933333333333333, 0.96),
+    ],
+)
+def test_the_initialization_notebook_prints_the_published_figures(
+    mod, initialization, cost0, train, test
+):
+    pytest.importorskip("sklearn")
+    first, got_train, got_test = _notebook_initialization_run(mod, initialization)
+    assert str(first) == cost0  # "Cost after iteration 0: ..." as the notebook prints it
+    assert (got_train, got_test) == (train, test)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mod", MODULES)
+def test_the_optimization_notebooks_update_lr_run_prints_the_published_costs(mod):
+    # The notebook's loop: minibatches of 64 reshuffled with seed 11, 12, ...; opt_utils' He
+    # initialization, summed cost and lower-case backward; gd at lr 0.1 decayed by update_lr
+    # after each epoch; "Cost after epoch %i: %f" of the epoch's total / m.
+    pytest.importorskip("sklearn")
+    from nncore.course_utils._common import lowercase_gradients
+    from nncore.datasets import load_moons
+
+    train_X, train_Y = load_moons()
+    m = train_X.shape[1]
+    parameters = opt_utils.initialize_parameters([2, 5, 2, 1])
+    printed = []
+    learning_rate = 0.1
+    for i in range(4001):
+        total = 0.0
+        for X, Y in mod.random_mini_batches(train_X, train_Y, 64, 11 + i):
+            a3, cache = mod.forward_propagation(X, parameters)
+            total += opt_utils.compute_cost(a3, Y)
+            grads = lowercase_gradients(mod.backward_propagation(X, Y, cache), X.shape[1])
+            parameters = mod.update_parameters_with_gd(parameters, grads, learning_rate)
+        learning_rate = mod.update_lr(0.1, i, 1)
+        if i % 1000 == 0:
+            printed.append("%f" % (total / m))
+    assert printed == ["0.701091", "0.661884", "0.658620", "0.656765", "0.655486"]

@@ -223,6 +223,9 @@ def test_network_fit_matches_the_reference_model(problem, optimizer, lr, mbs, ep
             )  # fmt: skip
         finally:
             np.random.set_state(state)  # noqa: NPY002
+    # Minibatch steps can drive a later batch to saturation within the epoch: the reference's
+    # sigmoid then rounds AL to exactly 0 or 1 and its cost is inf, where the core's is exact.
+    assume(np.all(np.isfinite(rc)))
     assert net.epochs == epochs
     np.testing.assert_allclose(net.costs, rc, rtol=1e-9, atol=1e-12)
     for key in rp:
