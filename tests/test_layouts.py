@@ -255,3 +255,31 @@ def test_predict_proba_memory_does_not_grow_with_the_rows(data, order):
     assert growth - results < 0.05 * more_x, (
         f"predict_proba's memory grew by {growth / more_x:.2f} x the added X"
     )
+
+
+@pytest.mark.parametrize("layout", ["columns", "rows"])
+def test_prediction_holds_one_block_at_a_time(layout, monkeypatch):
+    """numpy's allocations (tracemalloc sees them) during predict_proba: one block of
+    activations and converted input (PREDICT_BYTES), the result and the finiteness check's
+    scraps; not two blocks at once."""
+    import tracemalloc
+
+    budget = 2**20
+    monkeypatch.setattr(network, "PREDICT_BYTES", budget)
+    rng = np.random.default_rng(0)
+    net = nncore.Network([50, 16, 1], seed=0)
+    X = rng.standard_normal((20000, 50))
+    X = X if layout == "rows" else X.T.copy()
+    net.predict_proba(X, layout=layout)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        proba = net.predict_proba(X, layout=layout)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    # Exact counts (tracemalloc): one block is 1.0 x budget, the result 0.15; a block kept
+    # alive into the next one's adds about 0.4 x budget.
+    bound = budget + 2 * proba.nbytes + budget // 20
+    assert peak < bound, f"predict_proba held {peak / budget:.2f} x PREDICT_BYTES"

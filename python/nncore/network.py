@@ -716,6 +716,7 @@ class Network:
                 out[part] = A[-1].T
             else:
                 out[:, part] = A[-1]
+            del A, Xb  # before the next block's: one block's activations at a time
         finite = chk.all_finite(out)
         if not finite:
             bad = int(np.argmax(~np.isfinite(out).all(axis=1 if rows else 0)))
