@@ -339,7 +339,7 @@ class Loop {
                               result_.epochs_done % a_.callback_every == 0;
     if (callback_due || (a_.hook != nullptr && Clock::now() - last_hook_ >= hook_period())) {
       last_hook_ = Clock::now();
-      if (callback_due && wide_.active()) wide_.form(a_.theta, a_.v);  // the callback may read them
+      if (callback_due && wide_.active()) wide_.form(a_.theta, nullptr);  // a callback reads W1
       if (a_.hook(a_.hook_ctx, result_.epochs_done, last_cost_, callback_due ? 1 : 0) != 0) {
         result_.status = kStopped;
         return false;

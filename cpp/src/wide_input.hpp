@@ -12,8 +12,9 @@
 // With P0 = W0 X, PV = V0 X and the Gram matrix G = X^T X formed once per call, a step costs
 // n1 m^2 multiply-adds in place of 2 n1 n_x m, and the optimizer's own unit steps the
 // coefficients: for a linear unit, stepping the coefficients is stepping the matrices they
-// stand for. W1 and v1 are formed again (one product each) when the loop hands them out: at
-// periodic hooks and when the call ends. Results equal the direct loop's up to rounding (the
+// stand for. W1 is formed again (one product) at periodic hooks, where a callback may read the
+// parameters (not the optimizer's state, nor write either: Network refuses it), and W1 and v1
+// when the call ends. Results equal the direct loop's up to rounding (the
 // sums run in another order), not bitwise.
 #pragma once
 
@@ -25,7 +26,7 @@ namespace NNCORE_ISA {
 namespace {
 
 // Worth it when the per-step saving over the call's epochs outweighs the one-off products
-// (G, P0, PV, and forming W1 and v1 at each periodic hook and at the end), in multiply-adds.
+// (G, P0, PV, W1 at each periodic hook, W1 and v1 at the end), in multiply-adds.
 inline bool wide_input_pays(const Shape& net, long m, long epochs, long callback_every,
                             bool full_batch, bool linear_optimizer, bool fused) {
   const long n_x = net.dims[0], n1 = net.dims[1];
@@ -34,7 +35,7 @@ inline bool wide_input_pays(const Shape& net, long m, long epochs, long callback
                d1 = static_cast<double>(n1), de = static_cast<double>(epochs);
   const double hooks = callback_every > 0 ? de / static_cast<double>(callback_every) : 0.0;
   const double saved = de * (2.0 * d1 * dx * dm - d1 * dm * dm);
-  const double extra = dx * dm * dm + (4.0 + 2.0 * hooks) * d1 * dx * dm;
+  const double extra = dx * dm * dm + (4.0 + hooks) * d1 * dx * dm;
   return saved > 2.0 * extra;
 }
 
@@ -128,10 +129,10 @@ class WideInput {
            (!has_v_ || all_finite(n_coef(), coef_v_.data()));
   }
 
-  // W1 (and v1) from their coefficients.
+  // W1 (and v1, unless nullptr) from their coefficients.
   void form(T* W1, T* v1) {
     form_one(coef_.data(), W1);
-    if (has_v_) form_one(coef_v_.data(), v1);
+    if (has_v_ && v1 != nullptr) form_one(coef_v_.data(), v1);
   }
 
  private:
