@@ -178,7 +178,7 @@ CHILD = textwrap.dedent(
             X = np.asfortranarray(X)
         y = (X[:, 0] > 0).astype(np.int64)
         clf = MLPClassifier((4,), max_iter=1, batch_size=case["batch"], random_state=0,
-                            dtype=case["train"])
+                            dtype=case["train"], solver=case["solver"])
         clf.fit(X[:2000], y[:2000])  # warm-up: modules, thread pool, allocator arenas
         clf.predict_proba(X[:2000])
         if case["what"] == "fit":
@@ -202,7 +202,7 @@ needs_proc = pytest.mark.skipif(
 
 def _child(**case):
     defaults = {"benchmarks": str(BENCHMARKS), "n": 200, "order": "C", "batch": 200,
-                "predict_bytes": 4 * 2**20}  # fmt: skip
+                "predict_bytes": 4 * 2**20, "solver": "adam"}  # fmt: skip
     run = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps({**defaults, **case})],
         capture_output=True, text=True, timeout=600, check=False,
@@ -226,6 +226,14 @@ def test_fit_on_rows_in_the_training_dtype_copies_nothing_of_x(batch):
     # them, about 100 bytes per row).
     bound = 0.1 if batch < M else 1.25
     assert r["extra"] < bound * r["X"], f"fit took {r['extra'] / r['X']:.2f} x X"
+
+
+@needs_proc
+def test_lbfgs_fit_transposes_one_block_at_a_time():
+    r = _child(what="fit", ms=[M], data="float32", train="float32", solver="lbfgs")[M]
+    # The full-batch loss transposes 2**20 values (4 MiB, 0.05 x X here) at a time; it used to
+    # take two copies of X (a gather, then the transpose).
+    assert r["extra"] < 0.4 * r["X"], f"lbfgs fit took {r['extra'] / r['X']:.2f} x X"
 
 
 @needs_proc

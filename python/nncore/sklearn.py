@@ -65,9 +65,10 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 # scikit-learn's names of the output activations.
 OUT_ACTIVATIONS = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
 MAX_SEED = 2**31
-# Values densified at once from a sparse X (blocks of rows, for lbfgs and predictions: 32 MiB
-# of float64); minibatches are their own size.
-SPARSE_BLOCK = 2**22
+# Values of X handled at once (blocks of rows, 8 MiB of float64): the full-batch loss of
+# lbfgs transposes a block of a dense X (or densifies one of a sparse X) at a time, predictions
+# densify a sparse X a block at a time; minibatches are their own size.
+BLOCK_VALUES = 2**20
 DIVERGED = (
     "Solver produced non-finite parameter weights. The input data may contain large values "
     "and need to be preprocessed (or lower learning_rate_init)."
@@ -125,7 +126,7 @@ def _blocks(n: int, X):
     """Slices of rows to handle at once: all of a dense ``X``, blocks of a sparse one."""
     if not scipy.sparse.issparse(X):
         return [slice(0, n)]
-    return gen_batches(n, max(1, SPARSE_BLOCK // X.shape[1]))
+    return gen_batches(n, max(1, BLOCK_VALUES // X.shape[1]))
 
 
 def _example_losses(kind: str, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -167,8 +168,10 @@ def _loss_and_gradient(net: Network, kind: str, W, b, X, Y, w, alpha: float, row
     loss = 0.0
     dW = [np.zeros_like(Wl) for Wl in W]
     db = [np.zeros_like(bl) for bl in b]
-    for block in _blocks(len(idx), X):
-        sel = idx[block]
+    # In blocks of rows, dense X too: one block at a time is transposed (a slice when rows is
+    # None, so no copy of X is made), so the memory is a block's whatever n_samples.
+    for block in gen_batches(len(idx), max(1, BLOCK_VALUES // X.shape[1])):
+        sel = block if rows is None else idx[block]
         Xb = _rows(X[sel], net.dtype)
         Yb = np.ascontiguousarray(Y[sel].T, dtype=net.dtype)
         wb = w[sel].astype(net.dtype)
@@ -176,7 +179,7 @@ def _loss_and_gradient(net: Network, kind: str, W, b, X, Y, w, alpha: float, row
         P = np.exp(Z[-1]) if kind == "poisson" else A[-1]
         loss += float(np.dot(_example_losses(kind, Z[-1], Yb), wb))
         # Moved targets: the core's (A - Y') / m is then sum_i w_i (p_i - y_i) a_i / total.
-        c = wb * (len(sel) / total)
+        c = wb * (len(wb) / total)
         Ymoved = np.ascontiguousarray(A[-1] - c * (P - Yb))
         gW, gb = kernels.backward(Ymoved, W, [Xb, *A[:-1]], Z, A, [], hidden, output, 0.0, 1.0)
         for l in range(len(W)):
