@@ -122,21 +122,27 @@ using StridedMap = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
 template <class T>
 using ConstStridedMap = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
 
+// Each block of a split product finishes its own part of the output (bias, scale, L2 term)
+// while it is in that core's cache: element by element, so the result is the same as one pass
+// after the product.
+
 // Z = W A + b: W (n_out, n_in), A (n_in, m), b (n_out).
 template <class T>
 void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const T* A, T* Z) {
   if (use_gemm(n_out, n_in)) {
+    const ConstVecMap<T> bias(b, n_out);
     split_product(n_out, m, n_in, [&](bool rows, long s, long len) {
       if (rows) {
-        MatMap<T>(Z + s * m, len, m).noalias() =
-            ConstMatMap<T>(W + s * n_in, len, n_in) * ConstMatMap<T>(A, n_in, m);
+        MatMap<T> z(Z + s * m, len, m);
+        z.noalias() = ConstMatMap<T>(W + s * n_in, len, n_in) * ConstMatMap<T>(A, n_in, m);
+        z.colwise() += bias.segment(s, len).matrix();
       } else {
-        StridedMap<T>(Z + s, n_out, len, Eigen::OuterStride<>(m)).noalias() =
-            ConstMatMap<T>(W, n_out, n_in) *
-            ConstStridedMap<T>(A + s, n_in, len, Eigen::OuterStride<>(m));
+        StridedMap<T> z(Z + s, n_out, len, Eigen::OuterStride<>(m));
+        z.noalias() = ConstMatMap<T>(W, n_out, n_in) *
+                      ConstStridedMap<T>(A + s, n_in, len, Eigen::OuterStride<>(m));
+        z.colwise() += bias.matrix();
       }
     });
-    for (long i = 0; i < n_out; ++i) VecMap<T>(Z + i * m, m) += b[i];
     return;
   }
   combine_rows(n_out, n_in, m, W, n_in, 1, b, A, Z);
@@ -148,20 +154,28 @@ void linear_backward_params(long n_out, long n_in, long m, const T* dZ, const T*
                             T scale, T l2, T* dW, T* db) {
   if (use_gemm(n_out, n_in)) {
     split_product(n_out, n_in, m, [&](bool rows, long s, long len) {
+      const auto finish = [&](auto dw, auto w) {
+        dw *= scale;
+        if (l2 != T(0)) dw += l2 * w;
+      };
       if (rows) {
-        MatMap<T>(dW + s * n_in, len, n_in).noalias() =
+        MatMap<T> dw(dW + s * n_in, len, n_in);
+        dw.noalias() =
             ConstMatMap<T>(dZ + s * m, len, m) * ConstMatMap<T>(A, n_in, m).transpose();
+        finish(dw.array(), ConstMatMap<T>(W + s * n_in, len, n_in).array());
       } else {
-        StridedMap<T>(dW + s, n_out, len, Eigen::OuterStride<>(n_in)).noalias() =
+        StridedMap<T> dw(dW + s, n_out, len, Eigen::OuterStride<>(n_in));
+        dw.noalias() =
             ConstMatMap<T>(dZ, n_out, m) * ConstMatMap<T>(A + s * m, len, m).transpose();
+        const ConstStridedMap<T> w(W + s, n_out, len, Eigen::OuterStride<>(n_in));
+        finish(dw.array(), w.array());
       }
     });
-    VecMap<T>(dW, n_out * n_in) *= scale;
   } else {
     for (long i = 0; i < n_out; ++i) dots(n_in, m, dZ + i * m, A, scale, dW + i * n_in);
-  }
-  if (l2 != T(0)) {
-    for (long e = 0; e < n_out * n_in; ++e) dW[e] += l2 * W[e];
+    if (l2 != T(0)) {
+      for (long e = 0; e < n_out * n_in; ++e) dW[e] += l2 * W[e];
+    }
   }
   for (long i = 0; i < n_out; ++i) db[i] = scale * sum(m, dZ + i * m);
 }
