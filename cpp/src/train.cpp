@@ -76,20 +76,25 @@ struct UnfusedWork {
     col.resize(static_cast<std::size_t>(mbs));
   }
 
+  // The passes' weights and weight gradients: p's, but none for the first layer when it runs
+  // in its Gram form (the passes then leave its products to WideInput).
+  void bind(const FlatParams<T>& p, bool wide) {
+    std::copy(p.W.begin(), p.W.end(), W.begin());
+    std::copy(p.dW.begin(), p.dW.end(), dW.begin());
+    if (wide) {
+      W[0] = nullptr;
+      dW[0] = nullptr;
+    }
+  }
+
   // Forward, cost (without the L2 term) and backward on the (n, mb) batch X, Y; the first
-  // layer's products in their Gram form when `wide` is active.
+  // layer's products in their Gram form when `wide` is active (as bound).
   double step(const TrainArgs<T>& a, FlatParams<T>& p, long mb, const T* X, const T* Y,
               std::uint64_t step, WideInput<T>& wide) {
     const Shape& net = a.net;
     const int L = net.L;
     const bool dropout_on = a.keep_prob < 1.0;
-    std::copy(p.W.begin(), p.W.end(), W.begin());
-    std::copy(p.dW.begin(), p.dW.end(), dW.begin());
-    if (wide.active()) {
-      wide.forward(p.b[0], Z[0]);
-      W[0] = nullptr;
-      dW[0] = nullptr;
-    }
+    if (wide.active()) wide.forward(p.b[0], Z[0]);
     forward_pass<T>(net, mb, X, W.data(), p.b.data(), a.keep_prob,
                     dropout_on ? kGenerateMasks : kNoDropout, a.dropout_seed, step, Z.data(),
                     A.data(), D.data(), Adrop.data(), col.data());
@@ -250,6 +255,7 @@ class Loop {
                         fused_)) {
       wide_.start(a.net, a.m, batches_.get(a, 0, a.m).first, a.theta, a.v);
     }
+    if (!fused_) unfused_.bind(params_, wide_.active());
     if (a.on_nonfinite == kStopNonFinite) {
       for (Snapshot<T>& sv : div_.saved) save(sv);
     }
