@@ -715,6 +715,7 @@ def main(argv=None) -> int:
             if t is not None:
                 print(
                     f"  {wl.key:6s} {engine:9s} best {t.best:8.3f} s  median {t.median:8.3f} s"
+                    f"  (rounds: {', '.join(f'{t.scaled(r):.3f}' for r in range(len(t.times)))})"
                     f"  final cost {t.cost:.6g}"
                     + (f"  (extrapolated x{t.scale:g})" if t.scale != 1 else ""),
                     flush=True,

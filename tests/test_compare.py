@@ -182,6 +182,7 @@ def test_compare_main_quick_json(fake_run, tmp_path, capsys):
     assert compare.main(["--only", "W4", "--quick", "--repeat", "3", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "## Paired: median over the 3 rounds" in printed
+    assert "nncore    best    0.600 s  median    1.000 s  (rounds: 1.000, 1.700, 0.600)" in printed
     data = json.loads(out.read_text())
     assert data["repeat"] == 3
     assert data["quick"] is True
