@@ -126,9 +126,28 @@ using ConstStridedMap = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
 // while it is in that core's cache: element by element, so the result is the same as one pass
 // after the product.
 
-// Z = W A + b: W (n_out, n_in), A (n_in, m), b (n_out).
-template <class T>
-void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const T* A, T* Z) {
+// An epilogue finish(r0, nr, c0, nc) is called on each finished rectangle of a product's output,
+// rows r0 .. r0 + nr and columns c0 .. c0 + nc, on the core that computed it and while it is in
+// that core's cache. The rectangles tile the output exactly once.
+struct NoFinish {
+  void operator()(long, long, long, long) const {}
+};
+
+// Calls span(e0, len) for the runs of contiguous elements of the rectangle (r0, nr, c0, nc) of
+// a row-major array with m columns: one run when the rectangle has whole rows.
+template <class Span>
+void for_each_run(long m, long r0, long nr, long c0, long nc, const Span& span) {
+  if (nc == m) {
+    span(r0 * m, nr * m);
+    return;
+  }
+  for (long r = r0; r < r0 + nr; ++r) span(r * m + c0, nc);
+}
+
+// Z = W A + b: W (n_out, n_in), A (n_in, m), b (n_out); then finish() on Z's blocks.
+template <class T, class Finish = NoFinish>
+void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const T* A, T* Z,
+                    const Finish& finish = {}) {
   if (use_gemm(n_out, n_in)) {
     const ConstVecMap<T> bias(b, n_out);
     split_product(n_out, m, n_in, [&](bool rows, long s, long len) {
@@ -136,16 +155,19 @@ void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const
         MatMap<T> z(Z + s * m, len, m);
         z.noalias() = ConstMatMap<T>(W + s * n_in, len, n_in) * ConstMatMap<T>(A, n_in, m);
         z.colwise() += bias.segment(s, len).matrix();
+        finish(s, len, 0, m);
       } else {
         StridedMap<T> z(Z + s, n_out, len, Eigen::OuterStride<>(m));
         z.noalias() = ConstMatMap<T>(W, n_out, n_in) *
                       ConstStridedMap<T>(A + s, n_in, len, Eigen::OuterStride<>(m));
         z.colwise() += bias.matrix();
+        finish(0, n_out, s, len);
       }
     });
     return;
   }
   combine_rows(n_out, n_in, m, W, n_in, 1, b, A, Z);
+  finish(0, n_out, 0, m);
 }
 
 // dW = scale * dZ A^T + l2 * W, db = scale * rowsum(dZ).
@@ -180,24 +202,28 @@ void linear_backward_params(long n_out, long n_in, long m, const T* dZ, const T*
   for (long i = 0; i < n_out; ++i) db[i] = scale * sum(m, dZ + i * m);
 }
 
-// dA = W^T dZ: W (n_out, n_in), dZ (n_out, m), dA (n_in, m).
-template <class T>
-void linear_backward_input(long n_out, long n_in, long m, const T* W, const T* dZ, T* dA) {
+// dA = W^T dZ: W (n_out, n_in), dZ (n_out, m), dA (n_in, m); then finish() on dA's blocks.
+template <class T, class Finish = NoFinish>
+void linear_backward_input(long n_out, long n_in, long m, const T* W, const T* dZ, T* dA,
+                           const Finish& finish = {}) {
   if (use_gemm(n_out, n_in)) {
     split_product(n_in, m, n_out, [&](bool rows, long s, long len) {
       if (rows) {
         MatMap<T>(dA + s * m, len, m).noalias() =
             ConstStridedMap<T>(W + s, n_out, len, Eigen::OuterStride<>(n_in)).transpose() *
             ConstMatMap<T>(dZ, n_out, m);
+        finish(s, len, 0, m);
       } else {
         StridedMap<T>(dA + s, n_in, len, Eigen::OuterStride<>(m)).noalias() =
             ConstMatMap<T>(W, n_out, n_in).transpose() *
             ConstStridedMap<T>(dZ + s, n_out, len, Eigen::OuterStride<>(m));
+        finish(0, n_in, s, len);
       }
     });
     return;
   }
   combine_rows(n_in, n_out, m, W, 1, n_in, static_cast<const T*>(nullptr), dZ, dA);
+  finish(0, n_in, 0, m);
 }
 
 }  // namespace
