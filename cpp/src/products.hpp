@@ -122,9 +122,9 @@ using StridedMap = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
 template <class T>
 using ConstStridedMap = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
 
-// Each block of a split product finishes its own part of the output (bias, scale, L2 term)
-// while it is in that core's cache: element by element, so the result is the same as one pass
-// after the product.
+// Each block of a split product finishes its own part of the output (L2 term, the epilogues
+// below) while it is in that core's cache: element by element, so the result is the same as
+// one pass after the product.
 
 // An epilogue finish(r0, nr, c0, nc) is called on each finished rectangle of a product's output,
 // rows r0 .. r0 + nr and columns c0 .. c0 + nc, on the core that computed it and while it is in
@@ -151,16 +151,18 @@ void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const
   if (use_gemm(n_out, n_in)) {
     const ConstVecMap<T> bias(b, n_out);
     split_product(n_out, m, n_in, [&](bool rows, long s, long len) {
+      // Z starts as the bias and the product accumulates onto it: no pass to zero Z first
+      // and none to add b after.
       if (rows) {
         MatMap<T> z(Z + s * m, len, m);
-        z.noalias() = ConstMatMap<T>(W + s * n_in, len, n_in) * ConstMatMap<T>(A, n_in, m);
-        z.colwise() += bias.segment(s, len).matrix();
+        z.colwise() = bias.segment(s, len).matrix();
+        z.noalias() += ConstMatMap<T>(W + s * n_in, len, n_in) * ConstMatMap<T>(A, n_in, m);
         finish(s, len, 0, m);
       } else {
         StridedMap<T> z(Z + s, n_out, len, Eigen::OuterStride<>(m));
-        z.noalias() = ConstMatMap<T>(W, n_out, n_in) *
-                      ConstStridedMap<T>(A + s, n_in, len, Eigen::OuterStride<>(m));
-        z.colwise() += bias.matrix();
+        z.colwise() = bias.matrix();
+        z.noalias() += ConstMatMap<T>(W, n_out, n_in) *
+                       ConstStridedMap<T>(A + s, n_in, len, Eigen::OuterStride<>(m));
         finish(0, n_out, s, len);
       }
     });
@@ -175,22 +177,20 @@ template <class T>
 void linear_backward_params(long n_out, long n_in, long m, const T* dZ, const T* A, const T* W,
                             T scale, T l2, T* dW, T* db) {
   if (use_gemm(n_out, n_in)) {
+    // scale rides in the product (GEMM's alpha, applied as each result is stored): no pass of
+    // its own over dW.
     split_product(n_out, n_in, m, [&](bool rows, long s, long len) {
-      const auto finish = [&](auto dw, auto w) {
-        dw *= scale;
-        if (l2 != T(0)) dw += l2 * w;
-      };
       if (rows) {
         MatMap<T> dw(dW + s * n_in, len, n_in);
         dw.noalias() =
-            ConstMatMap<T>(dZ + s * m, len, m) * ConstMatMap<T>(A, n_in, m).transpose();
-        finish(dw.array(), ConstMatMap<T>(W + s * n_in, len, n_in).array());
+            (scale * ConstMatMap<T>(dZ + s * m, len, m)) * ConstMatMap<T>(A, n_in, m).transpose();
+        if (l2 != T(0)) dw.array() += l2 * ConstMatMap<T>(W + s * n_in, len, n_in).array();
       } else {
         StridedMap<T> dw(dW + s, n_out, len, Eigen::OuterStride<>(n_in));
         dw.noalias() =
-            ConstMatMap<T>(dZ, n_out, m) * ConstMatMap<T>(A + s * m, len, m).transpose();
+            (scale * ConstMatMap<T>(dZ, n_out, m)) * ConstMatMap<T>(A + s * m, len, m).transpose();
         const ConstStridedMap<T> w(W + s, n_out, len, Eigen::OuterStride<>(n_in));
-        finish(dw.array(), w.array());
+        if (l2 != T(0)) dw.array() += l2 * w.array();
       }
     });
   } else {
