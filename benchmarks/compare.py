@@ -6,15 +6,31 @@ workloads W1-W5, in one run.
 Every engine trains the same network from the same initial parameters with the same loop (full
 batch or shuffled minibatches, the cost of every step, the optimizer update) and is timed from
 the start of training to trained parameters; data conversion, and JAX's compilation, happen
-before the clock starts. Each timing is repeated ``--repeat`` times (default 3); the table shows
-the best and the median. ``--quick`` runs every engine but nncore for a tenth of the epochs (W5:
-a tenth of the examples) and scales its time up; those cells are marked ``~`` (extrapolated).
+before the clock starts. ``--quick`` runs every engine but nncore for a tenth of the epochs
+(W5: a tenth of the examples) and scales its time up; those cells are marked ``~``
+(extrapolated).
 
-The run starts by measuring the machine's GEMM peak: the best rate of 2048-square products, in
-float32 and float64, through PyTorch's BLAS (MKL) when PyTorch is installed, else numpy's, on
-as many threads as nncore uses. Each workload's row shows nncore's rate (the network's FLOPs:
-2 per multiply-add of its forward and backward products, over the examples of every epoch) as a
-share of that peak.
+Interleaved rounds (``interleaved.py``): per workload, every engine is prepared first, then
+``--repeat`` rounds (default 3) run; each round runs every engine once, in an order that
+rotates from round to round, so that the drift of a shared machine's speed (tens of percent
+within minutes) hits all engines alike. Before every engine's clock, a garbage collection and a
+short pause (threads of the previous engine still spinning go idle). The Best and Median tables
+show each engine's best and median time over the rounds, and ratios of those. The Paired table
+shows, per workload, the median over the rounds of ratios taken within one round: the
+reference's / the round's faster peer's time over nncore's time in that round.
+
+The GEMM peak: the run starts by measuring the best rate of 2048-square products, in float32
+and float64, through PyTorch's BLAS (MKL) when PyTorch is installed, else numpy's, on as many
+threads as nncore uses (the one-off peak, in the Best and Median tables). For the workloads
+whose products are large enough for it to mean something (W4, W5), every round also starts
+with a short probe of the workload's dtype (best of 3 products, same library and threads),
+before the round's first engine and outside every clock: as the order rotates, over any n
+consecutive rounds (n engines) every engine runs right after the probe once. The share of the
+peak is nncore's rate (the network's FLOPs: 2 per multiply-add of its forward and backward
+products, over the examples of every epoch) over the peak: the one-off peak in the Best and
+Median tables; in the Paired table, the median over rounds of nncore's rate that round over
+that round's peak. ``--json`` writes every engine's time per round, each round's order and
+peak, and the paired figures.
 
 The peers (PyTorch, JAX) are imported lazily; a missing one leaves its column empty. Peers
 shuffle and draw dropout masks with their own generators (same work, other numbers); nncore and
@@ -25,20 +41,27 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import gc
 import json
 import math
 import os
 import platform
-import statistics
 import sys
-import time
 from typing import Callable
 
 import numpy as np
 
 import nncore
 import nncore.reference as ref
+from interleaved import (
+    GEMM_ROUND_PRODUCTS,
+    GEMM_SIZE,
+    GemmProbe,
+    Timing,
+    gemm_peak,
+    paired_ratio,
+    paired_share,
+    run_rounds,
+)
 from nncore import datasets
 
 REPEAT = 3
@@ -436,82 +459,6 @@ def peer_available(name: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass
-class Timing:
-    times: list  # seconds of the runs actually made
-    scale: float  # full run / run made (1 unless extrapolated)
-    cost: float  # final cost of the last run
-
-    @property
-    def best(self):
-        return min(self.times) * self.scale
-
-    @property
-    def median(self):
-        return statistics.median(self.times) * self.scale
-
-
-def measure(train, repeat: int) -> tuple[list, float]:
-    times, cost = [], float("nan")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        cost = train()
-        times.append(time.perf_counter() - start)
-    return times, cost
-
-
-GEMM_SIZE = 2048
-
-
-def gemm_peak(threads: int, repeat: int = 5) -> dict:
-    """``{"float32": GFLOP/s, "float64": GFLOP/s, "library": ...}``: the best rate of
-    GEMM_SIZE-square products on ``threads`` threads, through PyTorch (MKL) when installed,
-    else numpy's BLAS (limited with threadpoolctl when it is there)."""
-    n = GEMM_SIZE
-    flops = 2.0 * n**3
-    rates: dict = {}
-    try:
-        import torch
-
-        torch.set_num_threads(threads)
-        product = torch.matmul
-        blas = "MKL" if torch.backends.mkl.is_available() else "its BLAS"
-        rates["library"] = f"torch {torch.__version__} ({blas})"
-
-        def operands(dtype):
-            g = torch.Generator().manual_seed(0)
-            return [torch.rand(n, n, generator=g, dtype=getattr(torch, dtype)) for _ in "ab"]
-    except ImportError:
-        product = np.matmul
-        rates["library"] = f"numpy {np.__version__}"
-
-        def operands(dtype):
-            rng = np.random.default_rng(0)
-            return [rng.random((n, n)).astype(dtype) for _ in "ab"]
-
-    try:
-        from threadpoolctl import threadpool_limits
-
-        limits = threadpool_limits(threads, user_api="blas")
-    except ImportError:
-        limits = None
-    try:
-        for dtype in ("float32", "float64"):
-            a, b = operands(dtype)
-            product(a, b)  # warm-up
-            best = math.inf
-            for _ in range(repeat):
-                start = time.perf_counter()
-                product(a, b)
-                best = min(best, time.perf_counter() - start)
-            rates[dtype] = flops / best / 1e9
-    finally:
-        if limits is not None:
-            limits.restore_original_limits()
-    return rates
-
-
 def workload_flops(wl: Workload, m: int) -> float:
     """FLOPs of a whole run by the direct algorithm: per example, the forward product of every
     layer, the weight gradient of every layer and the input gradient of every layer but the
@@ -550,12 +497,16 @@ GEMM_WORKLOADS = ("W4", "W5")
 
 
 def share(wl: Workload, row: dict, peak: dict, which: str) -> str:
-    """nncore's rate as a share of the GEMM peak of the workload's dtype."""
+    """nncore's rate as a share of the one-off GEMM peak of the workload's dtype."""
     t = row.get("nncore")
     if t is None or "flops" not in row:
         return ""
     rate = row["flops"] / getattr(t, which) / 1e9
-    return f"{rate / peak[wl.dtype]:.0%}" + ("‡" if wl.key.startswith("W4") else "")
+    return fmt_share(wl, rate / peak[wl.dtype])
+
+
+def fmt_share(wl: Workload, value: float) -> str:
+    return f"{value:.0%}" + ("‡" if wl.key.startswith("W4") else "")
 
 
 def table(results: dict, engines: list, which: str, peak: dict) -> str:
@@ -576,6 +527,27 @@ def table(results: dict, engines: list, which: str, peak: dict) -> str:
         cells += [f"<= {wl.target:g}", met]
         cells += [ratio(row.get("reference"), mine, which), ratio(best_peer, mine, which)]
         cells += [share(wl, row, peak, which)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def paired_table(results: dict) -> str:
+    """Per workload, ``row["paired"]``: the medians over rounds of the ratios taken within
+    each round (``paired``)."""
+    head = ["workload", "reference / nncore", "best peer / nncore"]
+    head += ["nncore, share of the round's GEMM peak"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for wl in WORKLOADS:
+        if wl.key not in results:
+            continue
+        row = results[wl.key]
+        cells = [wl.label]
+        for others in ("reference", "best peer"):
+            value = row["paired"][f"{others} / nncore"]
+            mark = "~" if row["paired"][f"{others} extrapolated"] else ""
+            cells.append("" if value is None else f"{mark}{value:.2f}x")
+        value = row["paired"]["share"]
+        cells.append("" if value is None else fmt_share(wl, value))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -611,8 +583,8 @@ def machine_info(peers: dict) -> dict:
     except OSError:
         pass
     try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f"{blas.get('name')} {blas.get('version')}"
+        config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"{config.get('name')} {config.get('version')}"
     except Exception:  # older numpy: no mode="dicts"
         blas = "?"
     return {
@@ -627,9 +599,62 @@ def machine_info(peers: dict) -> dict:
     }
 
 
+def paired(row: dict) -> dict:
+    """The medians over rounds of the ratios taken within each round: the reference's / the
+    round's faster peer's time over nncore's, and nncore's rate over the GEMM peak measured at
+    the start of the same round (None where an engine, the FLOPs or the peaks are missing)."""
+    mine = row.get("nncore")
+    out: dict = {}
+    for name, keys in (("reference", ["reference"]), ("best peer", ["torch", "jax"])):
+        others = [row[k] for k in keys if row.get(k) is not None]
+        out[f"{name} / nncore"] = None if mine is None else paired_ratio(others, mine)
+        out[f"{name} extrapolated"] = any(t.scale != 1 for t in others)
+    peaks = row["rounds"]["gemm_peak"]
+    out["share"] = None
+    if mine is not None and "flops" in row and peaks is not None:
+        out["share"] = paired_share(row["flops"], mine, peaks)
+    return out
+
+
+def measure_workload(wl: Workload, engines: list, repeat: int, quick: bool, threads: int) -> dict:
+    """``{engine: Timing, "rounds": {"order", "gemm_peak"}, "paired": paired(...)}``, with
+    ``"flops"`` for the GEMM workloads and ``"nncore@short"`` in quick mode. Every engine is
+    prepared first (outside the clock), then ``run_rounds`` times them in interleaved rounds,
+    a GEMM probe of the workload's dtype at the start of each round for the GEMM workloads."""
+    X, Y = wl.data()
+    init = initial_parameters(wl)
+    row: dict = {}
+    if wl.key.startswith(GEMM_WORKLOADS):
+        row["flops"] = workload_flops(wl, X.shape[1])
+    trains, scales = {}, {}
+    for engine in engines:
+        fraction = 1.0 if (engine == "nncore" or not quick) else QUICK_FRACTION
+        epochs, Xr, Yr, done = shortened(wl, X, Y, fraction)
+        try:
+            train = PREPARE[engine](wl, Xr, Yr, init, epochs)
+        except Exception as exc:  # a peer that fails to set up: report, go on
+            print(f"  {wl.key} {engine}: setup failed: {exc!r}", file=sys.stderr)
+            continue
+        if train is None:
+            continue
+        trains[engine], scales[engine] = train, 1 / done
+        if done != 1 and "nncore@short" not in row:  # nncore's cost at the same length
+            row["nncore@short"] = PREPARE["nncore"](wl, Xr, Yr, init, epochs)()
+    probe = GemmProbe(wl.dtype, threads) if "flops" in row else None
+    rounds = run_rounds(trains, repeat, probe)
+    for engine in trains:
+        row[engine] = Timing(rounds.times[engine], scales[engine], rounds.costs[engine])
+    row["rounds"] = {"order": rounds.order, "gemm_peak": rounds.peaks}
+    row["paired"] = paired(row)
+    return row
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=REPEAT, help="runs per timing (best of)")
+    parser.add_argument(
+        "--repeat", type=int, default=REPEAT,
+        help="rounds per workload; each runs every engine once",
+    )  # fmt: skip
     parser.add_argument(
         "--quick", action="store_true",
         help="run the reference and the peers for 1/10 of the epochs and extrapolate",
@@ -667,7 +692,8 @@ def main(argv=None) -> int:
     if missing:
         print(f"- not installed (column left out): {', '.join(missing)}")
     print(
-        f"\nseconds per whole training run; best / median of {args.repeat}"
+        f"\nseconds per whole training run; {args.repeat} rounds, each running every engine "
+        "once in an order rotating from round to round"
         + (f"; ~ = run for {QUICK_FRACTION:g} of the length and extrapolated" if args.quick else "")
         + "\n",
         flush=True,
@@ -676,48 +702,47 @@ def main(argv=None) -> int:
     threads = nncore.build_info()["num_threads"]
     peak = gemm_peak(threads)
     print(
-        f"GEMM peak ({GEMM_SIZE}-square products, {threads} threads, {peak['library']}): "
+        f"GEMM peak, one-off ({GEMM_SIZE}-square products, {threads} threads, {peak['library']}): "
         f"float32 {peak['float32']:.1f} GFLOP/s, float64 {peak['float64']:.1f} GFLOP/s\n",
         flush=True,
     )
 
-    results: dict = {}
+    results = {}
     for wl in workloads:
-        X, Y = wl.data()
-        init = initial_parameters(wl)
-        row = results.setdefault(wl.key, {})
-        if wl.key.startswith(GEMM_WORKLOADS):
-            row["flops"] = workload_flops(wl, X.shape[1])
+        results[wl.key] = row = measure_workload(wl, engines, args.repeat, args.quick, threads)
         for engine in engines:
-            fraction = 1.0 if (engine == "nncore" or not args.quick) else QUICK_FRACTION
-            epochs, Xr, Yr, done = shortened(wl, X, Y, fraction)
-            try:
-                train = PREPARE[engine](wl, Xr, Yr, init, epochs)
-            except Exception as exc:  # a peer that fails to set up: report, go on
-                print(f"  {wl.key} {engine}: setup failed: {exc!r}", file=sys.stderr)
-                continue
-            if train is None:
-                continue
-            times, cost = measure(train, args.repeat)
-            row[engine] = Timing(times, 1 / done, cost)
-            if done != 1 and "nncore@short" not in row:  # nncore's cost at the same length
-                row["nncore@short"] = prepare_nncore(wl, Xr, Yr, init, epochs)()
-            print(
-                f"  {wl.key:6s} {engine:9s} best {row[engine].best:8.3f} s  "
-                f"median {row[engine].median:8.3f} s  final cost {cost:.6g}"
-                + (f"  (extrapolated x{1 / done:g})" if done != 1 else ""),
-                flush=True,
-            )
+            t = row.get(engine)
+            if t is not None:
+                print(
+                    f"  {wl.key:6s} {engine:9s} best {t.best:8.3f} s  median {t.median:8.3f} s"
+                    f"  (rounds: {', '.join(f'{t.scaled(r):.3f}' for r in range(len(t.times)))})"
+                    f"  final cost {t.cost:.6g}"
+                    + (f"  (extrapolated x{t.scale:g})" if t.scale != 1 else ""),
+                    flush=True,
+                )
+        peaks = row["rounds"]["gemm_peak"]
+        if peaks is not None:
+            print(f"  {wl.key:6s} GEMM peak ({wl.dtype}) per round: "
+                  + ", ".join(f"{p:.1f}" for p in peaks) + " GFLOP/s", flush=True)  # fmt: skip
 
     print("\n## Best of", args.repeat, "\n")
     print(table(results, engines, "best", peak))
     print("\n## Median of", args.repeat, "\n")
     print(table(results, engines, "median", peak))
+    print(f"\n## Paired: median over the {args.repeat} rounds of each round's ratio\n")
+    print(paired_table(results))
     print(
-        "\nRatios: the reference's / the faster peer's time divided by nncore's, each table of "
-        "its own statistic (best, median; > 1: nncore is faster). Target met when nncore's "
-        "time <= target. Share of GEMM peak: the workload's FLOPs by the direct algorithm over "
-        "nncore's time, against the peak of its dtype above."
+        "\nEvery round ran every engine once, in an order rotating from round to round. "
+        "Best / Median tables: each engine's best / median time over the rounds, and ratios "
+        "and shares of those (the reference's / the faster peer's time divided by nncore's; "
+        "> 1: nncore is faster), each table of its own statistic; target met when nncore's "
+        "time <= target; share of GEMM peak: the workload's FLOPs by the direct algorithm "
+        "over nncore's time, against the one-off peak of its dtype above. Paired table: "
+        "within each round, the reference's / the faster peer's time of that round over "
+        "nncore's time of that round, and nncore's rate that round over the GEMM peak "
+        f"measured at the start of that round (best of {GEMM_ROUND_PRODUCTS} products); "
+        "the median of these over the rounds, so that a drift of the machine's speed slower "
+        "than a round slows both sides of each ratio alike."
     )
     if any(wl.key.startswith("W4") for wl in workloads):
         print(
