@@ -62,19 +62,40 @@ void transpose(long rows, long cols, const T* src, T* dst, long ld) {
 template <class T>
 void gather_rows_transposed(long rows, const T* XT, const std::int64_t* perm, long mb, T* dst,
                             long ds) {
-  constexpr long kGroup = 8;
-  long j0 = 0;
-  for (; j0 + kGroup <= mb; j0 += kGroup) {
-    const T* s[kGroup];
-    for (long q = 0; q < kGroup; ++q) s[q] = XT + perm[j0 + q] * rows;
-    T* d = dst + j0;
-    for (long r = 0; r < rows; ++r, d += ds) {
-      for (long q = 0; q < kGroup; ++q) d[q] = s[q][r];
+  // Each task copies kTaskColumns columns: whole 64-byte lines when dst's rows start on lines
+  // (the padded layout), so that two cores rarely write one line. A copy: the split cannot
+  // change a value.
+  constexpr long kGroup = 8, kTaskColumns = 64;
+  struct Ctx {
+    long rows, mb, ds;
+    const T* XT;
+    const std::int64_t* perm;
+    T* dst;
+  } ctx{rows, mb, ds, XT, perm, dst};
+  const auto task = [](void* p, long t) {
+    const Ctx& c = *static_cast<const Ctx*>(p);
+    const long end = std::min(c.mb, (t + 1) * kTaskColumns);
+    long j0 = t * kTaskColumns;
+    for (; j0 + kGroup <= end; j0 += kGroup) {
+      const T* s[kGroup];
+      for (long q = 0; q < kGroup; ++q) s[q] = c.XT + c.perm[j0 + q] * c.rows;
+      T* d = c.dst + j0;
+      for (long r = 0; r < c.rows; ++r, d += c.ds) {
+        for (long q = 0; q < kGroup; ++q) d[q] = s[q][r];
+      }
     }
-  }
-  for (; j0 < mb; ++j0) {
-    const T* s = XT + perm[j0] * rows;
-    for (long r = 0; r < rows; ++r) dst[r * ds + j0] = s[r];
+    for (; j0 < end; ++j0) {
+      const T* s = c.XT + c.perm[j0] * c.rows;
+      for (long r = 0; r < c.rows; ++r) c.dst[r * c.ds + j0] = s[r];
+    }
+  };
+  const long n_tasks = (mb + kTaskColumns - 1) / kTaskColumns;
+  // Below kSplitCopy elements a copy is done before a sleeping worker would wake.
+  constexpr long kSplitCopy = 1L << 15;
+  if (n_tasks > 1 && rows * mb >= kSplitCopy) {
+    parallel_for(n_tasks, task, &ctx);
+  } else {
+    for (long t = 0; t < n_tasks; ++t) task(&ctx, t);
   }
   for (long r = 0; r < rows; ++r) std::fill(dst + r * ds + mb, dst + r * ds + ds, T(0));
 }

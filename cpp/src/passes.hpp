@@ -22,34 +22,44 @@ void forward_pass(const Shape& net, long m, const T* X, const T* const* W, const
   const T kp = static_cast<T>(keep_prob);
   for (int l = 0; l < net.L; ++l) {
     const long n_out = net.dims[l + 1], n_in = net.dims[l];
-    if (W[l] != nullptr) linear_forward(n_out, n_in, m, W[l], b[l], in, Z[l]);
     if (l == net.L - 1) {
+      if (W[l] != nullptr) linear_forward(n_out, n_in, m, W[l], b[l], in, Z[l]);
       output_activation(net.output, n_out, m, Z[l], A[l], col);
       break;
     }
-    hidden_activation(net.hidden, n_out * m, Z[l], A[l]);
-    in = A[l];
-    if (mask_mode != kNoDropout) {
-      if (mask_mode == kGenerateMasks) {
-        dropout_mask<T>(seed, step, static_cast<std::uint32_t>(l + 1), n_out, m, keep_prob, D[l]);
-      }
-      const long size = n_out * m;
-      VecMap<T>(Adrop[l], size) =
-          ConstVecMap<T>(A[l], size) * ConstVecMap<T>(D[l], size) / kp;
-      in = Adrop[l];
+    // The hidden activation and dropout, element by element, on each block of Z as the product
+    // finishes it (dropout_mask_range numbers elements as dropout_mask does).
+    const auto activate = [&](long r0, long nr, long c0, long nc) {
+      for_each_run(m, r0, nr, c0, nc, [&](long e0, long len) {
+        hidden_activation(net.hidden, len, Z[l] + e0, A[l] + e0);
+        if (mask_mode == kNoDropout) return;
+        if (mask_mode == kGenerateMasks) {
+          dropout_mask_range<T>(seed, step, static_cast<std::uint32_t>(l + 1), e0, e0 + len,
+                                keep_prob, D[l] + e0);
+        }
+        VecMap<T>(Adrop[l] + e0, len) =
+            ConstVecMap<T>(A[l] + e0, len) * ConstVecMap<T>(D[l] + e0, len) / kp;
+      });
+    };
+    if (W[l] != nullptr) {
+      linear_forward(n_out, n_in, m, W[l], b[l], in, Z[l], activate);
+    } else {
+      activate(0, n_out, 0, m);
     }
+    in = mask_mode != kNoDropout ? Adrop[l] : A[l];
   }
 }
 
 // Backward pass in the course's order: dZL = AL - Y, dWl = (1/m) dZl Aprev^T + (lambd/m) Wl,
 // dbl = (1/m) rowsum(dZl), dA = W^T dZ (times D / keep_prob), dZ = dA * g'(Z), g' from A = g(Z)
 // (Z is not read: it stays in the signature for the mirror's caches). dZ and dA are two
-// scratch buffers of at least max(n_l) * m elements. dW[0] == nullptr: the first layer's
-// gradient is left to the caller, with dZ1 in dZ (wide_input.hpp).
+// scratch buffers of at least max(n_l) * m elements; they trade roles at every layer (dA's
+// blocks become dZ in place, as the product finishes them). dW[0] == nullptr: the first layer's
+// gradient is left to the caller, with dZ1 where the returned pointer points (wide_input.hpp).
 template <class T>
-void backward_pass(const Shape& net, long m, const T* Y, const T* const* W, const T* const* Aprev,
-                   const T* const* /*Z*/, const T* const* A, const T* const* D, double lambd,
-                   double keep_prob, T* const* dW, T* const* db, T* dZ, T* dA) {
+T* backward_pass(const Shape& net, long m, const T* Y, const T* const* W, const T* const* Aprev,
+                 const T* const* /*Z*/, const T* const* A, const T* const* D, double lambd,
+                 double keep_prob, T* const* dW, T* const* db, T* dZ, T* dA) {
   const int L = net.L;
   const T scale = static_cast<T>(1.0 / static_cast<double>(m));
   const T l2 = static_cast<T>(lambd / static_cast<double>(m));
@@ -64,12 +74,17 @@ void backward_pass(const Shape& net, long m, const T* Y, const T* const* W, cons
       linear_backward_params(n_out, n_in, m, dZ, Aprev[l], W[l], scale, l2, dW[l], db[l]);
     }
     if (l == 0) break;
-    linear_backward_input(n_out, n_in, m, W[l], dZ, dA);
-    const long size = n_in * m;
-    VecMap<T> da(dA, size);
-    if (D != nullptr) da = da * ConstVecMap<T>(D[l - 1], size) / kp;
-    hidden_backward(net.hidden, size, dA, A[l - 1], dZ);
+    const auto to_dz = [&](long r0, long nr, long c0, long nc) {
+      for_each_run(m, r0, nr, c0, nc, [&](long e0, long len) {
+        VecMap<T> da(dA + e0, len);
+        if (D != nullptr) da = da * ConstVecMap<T>(D[l - 1] + e0, len) / kp;
+        hidden_backward(net.hidden, len, dA + e0, A[l - 1] + e0, dA + e0);
+      });
+    };
+    linear_backward_input(n_out, n_in, m, W[l], dZ, dA, to_dz);
+    std::swap(dZ, dA);
   }
+  return dZ;
 }
 
 }  // namespace

@@ -122,30 +122,54 @@ using StridedMap = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
 template <class T>
 using ConstStridedMap = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
 
-// Each block of a split product finishes its own part of the output (bias, scale, L2 term)
-// while it is in that core's cache: element by element, so the result is the same as one pass
-// after the product.
+// Each block of a split product finishes its own part of the output (L2 term, the epilogues
+// below) while it is in that core's cache: element by element, so the result is the same as
+// one pass after the product.
 
-// Z = W A + b: W (n_out, n_in), A (n_in, m), b (n_out).
-template <class T>
-void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const T* A, T* Z) {
+// An epilogue finish(r0, nr, c0, nc) is called on each finished rectangle of a product's output,
+// rows r0 .. r0 + nr and columns c0 .. c0 + nc, on the core that computed it and while it is in
+// that core's cache. The rectangles tile the output exactly once.
+struct NoFinish {
+  void operator()(long, long, long, long) const {}
+};
+
+// Calls span(e0, len) for the runs of contiguous elements of the rectangle (r0, nr, c0, nc) of
+// a row-major array with m columns: one run when the rectangle has whole rows.
+template <class Span>
+void for_each_run(long m, long r0, long nr, long c0, long nc, const Span& span) {
+  if (nc == m) {
+    span(r0 * m, nr * m);
+    return;
+  }
+  for (long r = r0; r < r0 + nr; ++r) span(r * m + c0, nc);
+}
+
+// Z = W A + b: W (n_out, n_in), A (n_in, m), b (n_out); then finish() on Z's blocks.
+template <class T, class Finish = NoFinish>
+void linear_forward(long n_out, long n_in, long m, const T* W, const T* b, const T* A, T* Z,
+                    const Finish& finish = {}) {
   if (use_gemm(n_out, n_in)) {
     const ConstVecMap<T> bias(b, n_out);
     split_product(n_out, m, n_in, [&](bool rows, long s, long len) {
+      // Z starts as the bias and the product accumulates onto it: no pass to zero Z first
+      // and none to add b after.
       if (rows) {
         MatMap<T> z(Z + s * m, len, m);
-        z.noalias() = ConstMatMap<T>(W + s * n_in, len, n_in) * ConstMatMap<T>(A, n_in, m);
-        z.colwise() += bias.segment(s, len).matrix();
+        z.colwise() = bias.segment(s, len).matrix();
+        z.noalias() += ConstMatMap<T>(W + s * n_in, len, n_in) * ConstMatMap<T>(A, n_in, m);
+        finish(s, len, 0, m);
       } else {
         StridedMap<T> z(Z + s, n_out, len, Eigen::OuterStride<>(m));
-        z.noalias() = ConstMatMap<T>(W, n_out, n_in) *
-                      ConstStridedMap<T>(A + s, n_in, len, Eigen::OuterStride<>(m));
-        z.colwise() += bias.matrix();
+        z.colwise() = bias.matrix();
+        z.noalias() += ConstMatMap<T>(W, n_out, n_in) *
+                       ConstStridedMap<T>(A + s, n_in, len, Eigen::OuterStride<>(m));
+        finish(0, n_out, s, len);
       }
     });
     return;
   }
   combine_rows(n_out, n_in, m, W, n_in, 1, b, A, Z);
+  finish(0, n_out, 0, m);
 }
 
 // dW = scale * dZ A^T + l2 * W, db = scale * rowsum(dZ).
@@ -153,22 +177,20 @@ template <class T>
 void linear_backward_params(long n_out, long n_in, long m, const T* dZ, const T* A, const T* W,
                             T scale, T l2, T* dW, T* db) {
   if (use_gemm(n_out, n_in)) {
+    // scale rides in the product (GEMM's alpha, applied as each result is stored): no pass of
+    // its own over dW.
     split_product(n_out, n_in, m, [&](bool rows, long s, long len) {
-      const auto finish = [&](auto dw, auto w) {
-        dw *= scale;
-        if (l2 != T(0)) dw += l2 * w;
-      };
       if (rows) {
         MatMap<T> dw(dW + s * n_in, len, n_in);
         dw.noalias() =
-            ConstMatMap<T>(dZ + s * m, len, m) * ConstMatMap<T>(A, n_in, m).transpose();
-        finish(dw.array(), ConstMatMap<T>(W + s * n_in, len, n_in).array());
+            (scale * ConstMatMap<T>(dZ + s * m, len, m)) * ConstMatMap<T>(A, n_in, m).transpose();
+        if (l2 != T(0)) dw.array() += l2 * ConstMatMap<T>(W + s * n_in, len, n_in).array();
       } else {
         StridedMap<T> dw(dW + s, n_out, len, Eigen::OuterStride<>(n_in));
         dw.noalias() =
-            ConstMatMap<T>(dZ, n_out, m) * ConstMatMap<T>(A + s * m, len, m).transpose();
+            (scale * ConstMatMap<T>(dZ, n_out, m)) * ConstMatMap<T>(A + s * m, len, m).transpose();
         const ConstStridedMap<T> w(W + s, n_out, len, Eigen::OuterStride<>(n_in));
-        finish(dw.array(), w.array());
+        if (l2 != T(0)) dw.array() += l2 * w.array();
       }
     });
   } else {
@@ -180,24 +202,28 @@ void linear_backward_params(long n_out, long n_in, long m, const T* dZ, const T*
   for (long i = 0; i < n_out; ++i) db[i] = scale * sum(m, dZ + i * m);
 }
 
-// dA = W^T dZ: W (n_out, n_in), dZ (n_out, m), dA (n_in, m).
-template <class T>
-void linear_backward_input(long n_out, long n_in, long m, const T* W, const T* dZ, T* dA) {
+// dA = W^T dZ: W (n_out, n_in), dZ (n_out, m), dA (n_in, m); then finish() on dA's blocks.
+template <class T, class Finish = NoFinish>
+void linear_backward_input(long n_out, long n_in, long m, const T* W, const T* dZ, T* dA,
+                           const Finish& finish = {}) {
   if (use_gemm(n_out, n_in)) {
     split_product(n_in, m, n_out, [&](bool rows, long s, long len) {
       if (rows) {
         MatMap<T>(dA + s * m, len, m).noalias() =
             ConstStridedMap<T>(W + s, n_out, len, Eigen::OuterStride<>(n_in)).transpose() *
             ConstMatMap<T>(dZ, n_out, m);
+        finish(s, len, 0, m);
       } else {
         StridedMap<T>(dA + s, n_in, len, Eigen::OuterStride<>(m)).noalias() =
             ConstMatMap<T>(W, n_out, n_in).transpose() *
             ConstStridedMap<T>(dZ + s, n_out, len, Eigen::OuterStride<>(m));
+        finish(0, n_in, s, len);
       }
     });
     return;
   }
   combine_rows(n_in, n_out, m, W, 1, n_in, static_cast<const T*>(nullptr), dZ, dA);
+  finish(0, n_in, 0, m);
 }
 
 }  // namespace

@@ -103,11 +103,11 @@ struct UnfusedWork {
                                                  dZ.data(), col.data(), dA.data());
     Aprev[0] = X;
     for (int l = 1; l < L; ++l) Aprev[l] = dropout_on ? Adrop[l - 1] : A[l - 1];
-    backward_pass<T>(net, mb, Y, p.W.data(), Aprev.data(), Zc.data(), Ac.data(),
-                     dropout_on ? Dc.data() : nullptr, a.lambd, a.keep_prob, dW.data(),
-                     p.db.data(), dZ.data(), dA.data());
+    const T* dZ1 = backward_pass<T>(net, mb, Y, p.W.data(), Aprev.data(), Zc.data(), Ac.data(),
+                                    dropout_on ? Dc.data() : nullptr, a.lambd, a.keep_prob,
+                                    dW.data(), p.db.data(), dZ.data(), dA.data());
     if (wide.active()) {
-      wide.backward(dZ.data(), static_cast<T>(1.0 / static_cast<double>(mb)),
+      wide.backward(dZ1, static_cast<T>(1.0 / static_cast<double>(mb)),
                     static_cast<T>(a.lambd / static_cast<double>(mb)), p.db[0]);
     }
     return cost;
