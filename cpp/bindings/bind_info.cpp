@@ -11,6 +11,7 @@ void bind_info(py::module_& m) {
   m.def("set_isa", &set_isa, py::arg("name"));
   m.def("compiled_isas", &compiled_isas);
   m.def("supported_isas", &supported_isas);
+  m.def("gemm_l1_bytes", [] { return kernels<double>().gemm_l1_bytes; });
   m.def("num_threads", &num_threads);
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.attr("compiler") = NNCORE_COMPILER;

@@ -203,6 +203,8 @@ struct Kernels {
   // dZ = dA * g'(z) of a hidden activation, from its output A = g(z) (the mirror's dZ caches).
   void (*hidden_backward)(int hidden, long n, const T* dA, const T* A, T* dZ);
   TrainResult (*train)(const TrainArgs<T>&);
+  // The L1 size (bytes) this target's GEMM blocks for: pinned (kernels.cpp), not read off the CPU.
+  long gemm_l1_bytes;
 };
 
 }  // namespace nncore
