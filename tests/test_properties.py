@@ -206,23 +206,36 @@ def test_network_fit_matches_the_reference_model(problem, optimizer, lr, mbs, ep
     (seed 10 shuffles like the course), to the whole-run tolerance of DESIGN.md (1e-9)."""
     dims, X, Y, p = problem
     p = {k: a / 8 for k, a in p.items()}  # keep the sigmoid away from saturation
+
+    def reference_run(num_epochs):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            state = np.random.get_state()  # noqa: NPY002
+            try:
+                return ref.model(
+                    X, Y, dims, optimizer, lr, mbs, num_epochs=num_epochs, initialization=p,
+                    hidden_activation=hidden,
+                )  # fmt: skip
+            finally:
+                np.random.set_state(state)  # noqa: NPY002
+
+    def unsaturated(params):
+        with np.errstate(over="ignore"):
+            AL, _ = ref.forward_propagation(X, params, hidden)
+        return bool(np.all((AL > 1e-6) & (AL < 1 - 1e-6)))
+
     # ... and make sure: near saturation the reference's log(1 - AL) cancels (at a logit of 20
     # its cost is off by 2e-9 relative, where the core's is exact), so it is no oracle there
     # to 1e-9. The core's cost at any logit is checked against 40 digits in test_fused.
-    with np.errstate(over="ignore"):
-        AL, _ = ref.forward_propagation(X, p, hidden)
-    assume(np.all((AL > 1e-6) & (AL < 1 - 1e-6)))
+    # Checked at every epoch's start as well, the parameters a full-batch epoch's cost is taken
+    # at (the reference's first k epochs are its k-epoch run): one RMSprop or Adam step moves
+    # every weight by about lr / sqrt(1 - beta) whatever the gradient, and can saturate a
+    # logit on large inputs.
+    assume(unsaturated(p))
+    for k in range(1, epochs):
+        assume(unsaturated(reference_run(k)[0]))
     net = nncore.Network.from_parameters(p, hidden_activation=hidden, seed=10)
     net.fit(X, Y, optimizer=optimizer, learning_rate=lr, mini_batch_size=mbs, num_epochs=epochs)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        state = np.random.get_state()  # noqa: NPY002
-        try:
-            rp, rc = ref.model(
-                X, Y, dims, optimizer, lr, mbs, num_epochs=epochs, initialization=p,
-                hidden_activation=hidden,
-            )  # fmt: skip
-        finally:
-            np.random.set_state(state)  # noqa: NPY002
+    rp, rc = reference_run(epochs)
     # Minibatch steps can drive a later batch to saturation within the epoch: the reference's
     # sigmoid then rounds AL to exactly 0 or 1 and its cost is inf, where the core's is exact.
     assume(np.all(np.isfinite(rc)))
