@@ -29,8 +29,10 @@ __all__ = ["Network"]
 INITIALIZATIONS = ("he", "xavier", "random", "zeros", "deep")
 # Bound on the memory of predict's forward pass (the activations of every layer, and the block
 # of X converted to the network's dtype and layout) beyond its input and output: X is forwarded
-# in blocks of examples that fit.
-PREDICT_BYTES = 64 * 2**20
+# in blocks of examples that fit. Small enough that a block's arrays stay in the last-level
+# cache and below glibc's largest mmap threshold (32 MiB): larger blocks got fresh pages from
+# the kernel for every block, zeroed and faulted in.
+PREDICT_BYTES = 8 * 2**20
 
 
 def _slot_sizes(optimizer: str, n: int) -> dict[str, int]:
@@ -798,7 +800,7 @@ class Network:
 
         Memory: the forward pass keeps every layer's activations, so a large ``X`` goes
         through it in blocks of examples, each converted to the network's dtype and layout on
-        its own (at most ``PREDICT_BYTES``, 64 MiB, of activations and converted input at a
+        its own (at most ``PREDICT_BYTES``, 8 MiB, of activations and converted input at a
         time, whatever ``m``). Each example's result agrees with a one-pass forward to
         rounding.
         """
