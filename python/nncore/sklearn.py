@@ -122,9 +122,10 @@ def _rows(X, dtype) -> np.ndarray:
     return np.ascontiguousarray(X.T, dtype=dtype)
 
 
-def _blocks(n: int, X):
-    """Slices of rows to handle at once: all of a dense ``X``, blocks of a sparse one."""
-    if not scipy.sparse.issparse(X):
+def _blocks(n: int, X, dense_too: bool = False):
+    """Slices of ``n`` rows of ``X`` to handle at once: blocks of ``BLOCK_VALUES`` values for a
+    sparse ``X`` (and a dense one with ``dense_too``), else all of them."""
+    if not (dense_too or scipy.sparse.issparse(X)):
         return [slice(0, n)]
     return gen_batches(n, max(1, BLOCK_VALUES // X.shape[1]))
 
@@ -170,7 +171,7 @@ def _loss_and_gradient(net: Network, kind: str, W, b, X, Y, w, alpha: float, row
     db = [np.zeros_like(bl) for bl in b]
     # In blocks of rows, dense X too: one block at a time is transposed (a slice when rows is
     # None, so no copy of X is made), so the memory is a block's whatever n_samples.
-    for block in gen_batches(len(idx), max(1, BLOCK_VALUES // X.shape[1])):
+    for block in _blocks(len(idx), X, dense_too=True):
         sel = block if rows is None else idx[block]
         Xb = _rows(X[sel], net.dtype)
         Yb = np.ascontiguousarray(Y[sel].T, dtype=net.dtype)
